@@ -1,0 +1,63 @@
+"""RFC 29 hostlists: ``node[1-3,7]`` compressed host names."""
+
+from __future__ import annotations
+
+import re
+
+_PART_RE = re.compile(r"([^\[\],]*)(?:\[([^\]]*)\])?([^\[\],]*)")
+
+
+def decode_hostlist(text: str) -> list[str]:
+    """Expand a hostlist into host names; raise ValueError when malformed."""
+    hosts: list[str] = []
+    pos = 0
+    error = ValueError(f"invalid hostlist: {text}")
+    while pos < len(text):
+        match = _PART_RE.match(text, pos)
+        if not match or match.end() == pos:
+            raise error
+        prefix, ranges, suffix = match.groups()
+        if ranges is None:
+            if not prefix and not suffix:
+                raise error
+            hosts.append(prefix + suffix)
+        else:
+            for part in ranges.split(","):
+                lo, _, hi = part.partition("-")
+                if not lo.isdigit() or (hi and not hi.isdigit()):
+                    raise error
+                width = len(lo)
+                end = int(hi) if hi else int(lo)
+                if end < int(lo):
+                    raise error
+                hosts.extend(f"{prefix}{i:0{width}d}{suffix}" for i in range(int(lo), end + 1))
+        pos = match.end()
+        if pos < len(text):
+            if text[pos] != ",":
+                raise error
+            pos += 1
+    return hosts
+
+
+def encode_hostlist(hosts: list[str]) -> str:
+    """Compress host names that share a prefix into ``prefix[a-b]`` form."""
+    groups: dict[str, list[int]] = {}
+    plain: list[str] = []
+    order: list[str] = []
+    for host in hosts:
+        match = re.match(r"^(.*?)(\d+)$", host)
+        if not match or match.group(2).startswith("0") and len(match.group(2)) > 1:
+            plain.append(host)
+            continue
+        prefix = match.group(1)
+        if prefix not in groups:
+            groups[prefix] = []
+            order.append(prefix)
+        groups[prefix].append(int(match.group(2)))
+    from .idset import encode_idset
+
+    out = list(plain)
+    for prefix in order:
+        ids = groups[prefix]
+        out.append(f"{prefix}{ids[0]}" if len(ids) == 1 else f"{prefix}[{encode_idset(ids)}]")
+    return ",".join(out)
