@@ -1,0 +1,1 @@
+"""Command-line commands. Modules here import nothing heavy at module level."""

@@ -1,0 +1,33 @@
+"""fxalloc: allocate resources and start a nested instance (interactive, command or --bg)."""
+
+from __future__ import annotations
+
+import sys
+
+from .base import Invocation, preinit, print_dry_run
+
+
+def handle(inv: Invocation) -> int:
+    """Run fxalloc."""
+    from fluxcli.jobspec import BatchConfig
+
+    from .build import alloc_jobspec
+
+    conf = BatchConfig()
+    for value in inv.ns.conf or []:
+        conf.update(value)
+    inv.ns.conf = conf
+    preinit(inv)
+    command = (["--"] if inv.dashdash else []) + list(inv.remainder)
+    jobspec = alloc_jobspec(inv.ns, command)
+    if inv.ns.dry_run:
+        return print_dry_run(jobspec)
+    from .attach import attach, wait_instance_ready
+    from .submitting import submit_one
+
+    jobid = submit_one(inv, jobspec)
+    if inv.ns.bg:
+        return wait_instance_ready(inv, jobid)
+    if inv.ns.verbose:
+        print(f"jobid: {jobid}", file=sys.stderr, flush=True)
+    return attach(inv, jobid, interactive=not command)

@@ -1,0 +1,105 @@
+"""The shared skeleton of every submission command: parse, build, submit, report."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any, Callable
+
+from fluxcli.errors import ExitCode, FluxcliError, UsageError, describe
+
+
+@dataclass
+class Invocation:
+    """Everything a command handler needs about one run of the command."""
+
+    prog: str
+    name: str
+    ns: SimpleNamespace
+    remainder: list[str]
+    dashdash: bool
+    registry: Any
+    command: Any
+    argv: list[str]
+
+    def error(self, message: str) -> None:
+        """Print one error line for this command."""
+        print(f"{self.name}: error: {message}", file=sys.stderr)
+
+
+def report(name: str, exc: BaseException) -> int:
+    """Print ``exc`` as one line (a traceback only with FX_DEBUG=1); return the exit code."""
+    if os.environ.get("FX_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc)
+    if isinstance(exc, FluxcliError):
+        print(f"{name}: error: {describe(exc)}", file=sys.stderr)
+        return int(exc.exit_code)
+    if isinstance(exc, (ValueError, TypeError, OSError, KeyError, LookupError)):
+        print(f"{name}: error: {describe(exc)}", file=sys.stderr)
+        return int(ExitCode.FAILURE)
+    print(f"{name}: error: internal error: {type(exc).__name__}: {exc} (FX_DEBUG=1 shows details)", file=sys.stderr)
+    return int(ExitCode.FAILURE)
+
+
+def _show_help(inv_name: str, command, topic: str | None, registry) -> int:
+    import click
+
+    if topic is None:
+        ctx = click.Context(command, info_name=inv_name)
+        click.echo(command.get_help(ctx))
+        return 0
+    try:
+        text = registry.help_text(topic)
+    except KeyError:
+        raise FluxcliError(f"--help: no such option {topic}")
+    if text is None:
+        name = topic if topic.startswith("--") else "--" + topic
+        print(f"No extra documentation for option `{name}` found.", file=sys.stderr)
+        return 0
+    click.echo(text)
+    return 0
+
+
+def run_command(prog: str, name: str, argv: list[str], handler: Callable[[Invocation], int]) -> int:
+    """Parse ``argv`` for ``prog`` and run ``handler``; return the exit code."""
+    from fluxcli.plugins.registry import CLIPluginRegistry
+
+    from .cli import build_command
+    from .parsing import parse
+
+    try:
+        registry = CLIPluginRegistry.get(prog)
+        command = build_command(prog, name, registry)
+        parsed = parse(command, argv, name)
+        if parsed.want_help:
+            return _show_help(name, command, parsed.help_topic, registry)
+        from .namespace import merge
+
+        ns = merge([parsed])
+        if ns.list_plugins:
+            print(registry.plugins_text())
+            return 0
+        inv = Invocation(prog, name, ns, parsed.remainder, parsed.dashdash, registry, command, argv)
+        return handler(inv)
+    except KeyboardInterrupt:
+        return 130
+    except UsageError as exc:
+        return report(name, exc)
+    except Exception as exc:
+        return report(name, exc)
+
+
+def preinit(inv: Invocation) -> None:
+    """Run plugin preinit hooks on the namespace (before the jobspec is built)."""
+    inv.registry.preinit(inv.ns)
+
+
+def print_dry_run(jobspec) -> int:
+    """Print a jobspec as the reference's --dry-run does and return 0."""
+    sys.stdout.write(jobspec.dumps() + "\n")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,24 @@
+"""fxrun: submit a job, attach to it (stream output, forward stdin), exit with its status."""
+
+from __future__ import annotations
+
+import sys
+
+from .base import Invocation, preinit, print_dry_run
+
+
+def handle(inv: Invocation) -> int:
+    """Run fxrun."""
+    from .build import submit_jobspec
+
+    preinit(inv)
+    jobspec = submit_jobspec(inv.ns, list(inv.remainder), "run")
+    if inv.ns.dry_run:
+        return print_dry_run(jobspec)
+    from .attach import attach
+    from .submitting import submit_one
+
+    jobid = submit_one(inv, jobspec)
+    if inv.ns.verbose:
+        print(f"jobid: {jobid}", file=sys.stderr, flush=True)
+    return attach(inv, jobid)
