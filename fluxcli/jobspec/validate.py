@@ -237,7 +237,8 @@ def jobspec_to_string(jobspec: Any) -> str:
 
 def validate_jobspec(jobspec: Any, require_version: int | None = None):
     """Validate a jobspec (object, JSON str or bytes); return ``(True, Jobspec)``."""
-    from .jobspec import Jobspec, JobspecV1
+    from .jobspec import Jobspec
+    from .v1 import JobspecV1
 
     obj = json.loads(jobspec_to_string(jobspec))
     if obj is None:

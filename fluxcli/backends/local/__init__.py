@@ -1,0 +1,1 @@
+"""The embedded local instance: a per-user job manager process with SQLite state."""

@@ -1,0 +1,326 @@
+"""Running a job's tasks in the local instance: spawn, stream output, enforce limits."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import shutil
+import signal
+import sys
+import tempfile
+
+from fluxcli.jobspec.jobid import id_encode
+
+from .mustache import has_task_tags, render
+from .tasks import Task, exit_code, layout, preexec, task_environment, taskmap, wait_status
+
+KILL_GRACE = 5.0
+
+
+class Execution:
+    """Runs one job's tasks; reports through the manager's ``post`` and ``exec_done``."""
+
+    def __init__(self, manager, job, nodes):
+        self.manager = manager
+        self.job = job
+        self.nodes = nodes
+        self.procs: list[asyncio.subprocess.Process | None] = []
+        self.tasks: list[Task] = []
+        self.killed_with: int | None = None
+        self.timers: list[asyncio.TimerHandle] = []
+        self.stdin_ranks: set[int] | None = None
+        self.nested = None
+        self.tmpdir = ""
+        self._files: dict[str, object] = {}
+        self.uri_for_tasks: str | None = None
+
+    # helpers
+    @property
+    def options(self) -> dict:
+        return self.job.jobspec["attributes"]["system"].get("shell", {}).get("options", {})
+
+    def info(self) -> dict:
+        system = self.job.jobspec["attributes"]["system"]
+        command = self.job.jobspec["tasks"][0]["command"]
+        name = system.get("job", {}).get("name") or os.path.basename(command[0])
+        return {
+            "id": self.job.id,
+            "name": name,
+            "nnodes": len(self.job.alloc.cores),
+            "ntasks": len(self.tasks),
+            "tmpdir": self.tmpdir,
+            "jobspec": self.job.jobspec,
+        }
+
+    def post(self, name: str, context: dict | None = None) -> None:
+        self.manager.post(self.job, name, context or {}, log="exec")
+
+    def output(self, context: dict) -> None:
+        self.manager.post(self.job, "data", context, log="output")
+
+    # lifecycle
+    async def run(self) -> None:
+        job = self.job
+        self.post("init")
+        self.post("starting")
+        self.tasks = layout(job.jobspec, job.alloc, self.nodes)
+        self.tmpdir = tempfile.mkdtemp(prefix=f"fxjob-{id_encode(job.id, 'f58plain')}-")
+        status = 0
+        try:
+            self._extract_files()
+            self.manager.job_started(job)
+            nnodes = len(job.alloc.cores)
+            self.post("shell.init", {"service": f"{os.getuid()}-shell-{id_encode(job.id, 'f58plain')}", "leader-rank": min(job.alloc.cores), "size": nnodes})
+            self._arm_timers()
+            from .nested import is_broker_command, run_nested
+
+            command = job.jobspec["tasks"][0]["command"]
+            if is_broker_command(command):
+                status = await run_nested(self, command)
+            else:
+                status = await self._run_tasks(command)
+        except Exception as exc:  # never leave a job stuck in RUN
+            self.manager.raise_exception(job, "exec", 0, f"job shell failed: {exc}")
+            status = max(status, 1 << 8)
+        finally:
+            for timer in self.timers:
+                timer.cancel()
+            self._close_files()
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+        for rank in sorted(job.alloc.cores):
+            self.post("shell-exit", {"rank": rank, "wait_status": status})
+        self.post("complete", {"status": status})
+        self.post("done")
+        self.manager.exec_done(job, status)
+
+    def _extract_files(self) -> None:
+        files = self.job.jobspec["attributes"]["system"].get("files") or {}
+        for name, entry in files.items():
+            path = os.path.join(self.tmpdir, name)
+            data = entry.get("data")
+            if entry.get("encoding") == "base64":
+                content = base64.b64decode(data)
+            elif isinstance(data, str):
+                content = data.encode()
+            else:
+                import json
+
+                content = json.dumps(data).encode()
+            with open(path, "wb") as handle:
+                handle.write(content)
+            os.chmod(path, entry.get("mode", 0o600) & 0o7777)
+
+    def _arm_timers(self) -> None:
+        loop = asyncio.get_running_loop()
+        duration = self.job.duration
+        if not duration:
+            return
+        sig = self.options.get("signal")
+        if isinstance(sig, dict):
+            when = max(0.0, duration - float(sig.get("timeleft", 60)))
+            self.timers.append(loop.call_later(when, self.kill, int(sig.get("signum", 10))))
+        self.timers.append(loop.call_later(duration, self.manager.expire, self.job))
+
+    # tasks
+    async def _run_tasks(self, command: list[str]) -> int:
+        info = self.info()
+        ntasks, nnodes = len(self.tasks), info["nnodes"]
+        rlimits = self.options.get("rlimit") or {}
+        affinity = self.options.get("cpu-affinity", "on") != "off"
+        nosetpgrp = bool(self.options.get("nosetpgrp"))
+        cwd = self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd()
+        if not os.path.isdir(cwd):
+            cwd = tempfile.gettempdir()
+        self.procs = []
+        failed = None
+        for task in self.tasks:
+            argv = [render(word, info, {"rank": task.rank, "localid": task.localid}, task.node) for word in command]
+            env = task_environment(info, task, ntasks, nnodes, self.uri_for_tasks or self.manager.uri, self.tmpdir)
+            stdout, stderr = self._output_targets(task, info)
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    *argv,
+                    stdin=self._stdin_for(task),
+                    stdout=stdout,
+                    stderr=stderr,
+                    cwd=cwd,
+                    env=env,
+                    preexec_fn=preexec(task.node["cores"] if affinity else None, rlimits, nosetpgrp),
+                    close_fds=True,
+                )
+            except OSError as exc:
+                failed = (task, argv, exc)
+                self.procs.append(None)
+                break
+            self.procs.append(proc)
+        if failed:
+            task, argv, exc = failed
+            self.kill(signal.SIGKILL)
+            await self._reap()
+            self.manager.raise_exception(
+                self.job,
+                "exec",
+                0,
+                f"task {task.rank} (host {task.node['hostname']}): start failed: {argv[0]}: {exc.strerror}",
+            )
+            return 127 << 8
+        self.manager.record_pids(self.job, self.pids())
+        self.post("shell.start", {"taskmap": taskmap(self.tasks)})
+        if self.killed_with is not None:
+            self.kill(self.killed_with)
+        readers = []
+        for task, proc in zip(self.tasks, self.procs, strict=True):
+            for stream in ("stdout", "stderr"):
+                pipe = getattr(proc, stream)
+                if pipe is not None:
+                    readers.append(self._pump(pipe, stream, task))
+        results = await asyncio.gather(self._reap(), *readers)
+        return results[0]
+
+    async def _reap(self) -> int:
+        worst = 0
+        statuses = []
+        for task, proc in zip(self.tasks, self.procs, strict=False):
+            if proc is None:
+                continue
+            returncode = await proc.wait()
+            status = wait_status(returncode)
+            signaled = status & 0x7F
+            self.post(
+                "shell.task-exit",
+                {
+                    "localid": task.localid,
+                    "rank": task.rank,
+                    "state": "Exited",
+                    "pid": proc.pid,
+                    "wait_status": status,
+                    "signaled": signaled,
+                    "exitcode": exit_code(status),
+                },
+            )
+            statuses.append(exit_code(status))
+        if statuses:
+            worst = max(statuses)
+        return worst << 8
+
+    def _stdin_for(self, task: Task):
+        spec = self.options.get("input", {}).get("stdin")
+        if isinstance(spec, dict) and spec.get("type") == "file":
+            try:
+                return open(spec["path"], "rb")
+            except OSError:
+                return asyncio.subprocess.DEVNULL
+        if self.job.stdin_mode == "pipe":
+            return asyncio.subprocess.PIPE
+        return asyncio.subprocess.DEVNULL
+
+    def _output_targets(self, task: Task, info: dict):
+        out_spec = self.options.get("output", {})
+        targets = []
+        for stream in ("stdout", "stderr"):
+            spec = out_spec.get(stream) if isinstance(out_spec, dict) else None
+            if stream == "stderr" and not spec and isinstance(out_spec.get("stdout"), dict):
+                spec = dict(out_spec["stdout"], _shared=True)
+            if isinstance(spec, dict) and spec.get("type") == "file":
+                targets.append(self._open_output(spec, task, info))
+            else:
+                targets.append(asyncio.subprocess.PIPE)
+        return targets
+
+    def _open_output(self, spec: dict, task: Task, info: dict):
+        template = spec["path"]
+        per_task = has_task_tags(template)
+        path = render(template, info, {"rank": task.rank, "localid": task.localid} if per_task else None, task.node if per_task else None)
+        cwd = self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd()
+        path = os.path.join(cwd, path)
+        if spec.get("label"):
+            return asyncio.subprocess.PIPE  # labelled lines are written by _pump
+        if path not in self._files:
+            mode = "ab" if self.options.get("output", {}).get("mode") == "append" else "wb"
+            self._files[path] = open(path, mode)
+        return self._files[path]
+
+    async def _pump(self, reader: asyncio.StreamReader, stream: str, task: Task) -> None:
+        label_file = self._label_target(stream, task)
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                break
+            text = data.decode("utf-8", errors="replace")
+            if label_file is not None:
+                for line in text.splitlines(keepends=True):
+                    label_file.write(f"{task.rank}: {line}".encode())
+                label_file.flush()
+            else:
+                self.output({"stream": stream, "rank": str(task.rank), "data": text})
+        if label_file is None:
+            self.output({"stream": stream, "rank": str(task.rank), "eof": True})
+
+    def _label_target(self, stream: str, task: Task):
+        out_spec = self.options.get("output", {})
+        spec = out_spec.get(stream) if isinstance(out_spec, dict) else None
+        if spec is None and stream == "stderr":
+            spec = out_spec.get("stdout") if isinstance(out_spec, dict) else None
+        if not (isinstance(spec, dict) and spec.get("type") == "file" and spec.get("label")):
+            return None
+        info = self.info()
+        per_task = has_task_tags(spec["path"])
+        path = render(spec["path"], info, {"rank": task.rank, "localid": task.localid} if per_task else None, task.node if per_task else None)
+        path = os.path.join(self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd(), path)
+        if path not in self._files:
+            self._files[path] = open(path, "wb")
+        return self._files[path]
+
+    def _close_files(self) -> None:
+        for handle in self._files.values():
+            try:
+                handle.close()
+            except OSError:
+                pass
+        self._files.clear()
+
+    # control
+    def kill(self, signum: int) -> None:
+        """Send ``signum`` to every task (its process group)."""
+        self.killed_with = signum
+        if self.nested is not None:
+            self.nested.kill(signum)
+        for proc in self.procs:
+            if proc is None or proc.returncode is not None:
+                continue
+            try:
+                os.killpg(proc.pid, signum)
+            except OSError:
+                try:
+                    proc.send_signal(signum)
+                except ProcessLookupError:
+                    pass
+
+    def terminate(self, signum: int) -> None:
+        """Send ``signum`` now and SIGKILL after a grace period."""
+        self.kill(signum)
+        loop = asyncio.get_running_loop()
+        self.timers.append(loop.call_later(KILL_GRACE, self.kill, signal.SIGKILL))
+
+    def write_stdin(self, data: str | None, ranks: list[int] | None = None) -> None:
+        """Forward input to tasks (all, or ``ranks``); ``None`` closes stdin."""
+        for task, proc in zip(self.tasks, self.procs, strict=False):
+            if proc is None or proc.stdin is None or (ranks is not None and task.rank not in ranks):
+                continue
+            try:
+                if data is None:
+                    proc.stdin.close()
+                else:
+                    proc.stdin.write(data.encode())
+            except (BrokenPipeError, ConnectionResetError, RuntimeError):
+                pass
+
+    def pids(self) -> list[int]:
+        """Process ids of running tasks."""
+        return [p.pid for p in self.procs if p is not None and p.returncode is None]
+
+
+def log_error(message: str) -> None:
+    """Write an instance-side error to the instance log."""
+    print(message, file=sys.stderr, flush=True)

@@ -1,0 +1,455 @@
+"""The job manager of the local instance: Flux's job states and RFC 21 events."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import os
+import signal
+import time
+from collections.abc import Callable
+
+from fluxcli.jobspec import validate_jobspec
+from fluxcli.jobspec.jobid import id_encode
+
+from . import deps
+from .execution import Execution
+from .job import FLAG_NOVALIDATE, FLAG_WAITABLE, VALID_FLAGS, Job, priority_of
+from .resources import Allocation, ResourcePool, Unsatisfiable, request_from_jobspec
+from .scheduler import Scheduler
+from .store import Store
+
+# how long a log's watchers wait before a log ends: eventlog ends at "clean"
+LOG_END = {"eventlog": "clean", "exec": "done"}
+
+
+class RequestError(Exception):
+    """A request the instance refuses: errno and a message for the client."""
+
+    def __init__(self, errnum: int, message: str):
+        super().__init__(message)
+        self.errnum = errnum
+
+
+class JobManager:
+    """Owns active jobs; every change is an event written to the store."""
+
+    def __init__(self, store: Store, pool: ResourcePool, uri: str, owner: int):
+        self.store = store
+        self.pool = pool
+        self.nodes = pool.nodes
+        self.uri = uri
+        self.owner = owner
+        self.jobs: dict[int, Job] = {}
+        self.watchers: dict[tuple[int, str], list[Callable]] = {}
+        self.pending: list[Callable[[], None]] = []
+        self.waiters: dict[int, list[Callable]] = {}
+        self.dependents: dict[int, list[tuple[int, str]]] = {}
+        self.uri_override: dict[int, str] = {}
+        self.scheduler = Scheduler(self)
+        self._flush_scheduled = False
+        self._last_id = int(self.store.get_meta("last_id", "0"))
+        self.epoch = float(self.store.get_meta("epoch", "0") or 0) or time.time()
+        self.store.set_meta("epoch", repr(self.epoch))
+
+    # persistence and notification
+    def after_commit(self, func: Callable[[], None]) -> None:
+        """Run ``func`` once everything written so far is committed."""
+        self.pending.append(func)
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Commit, then deliver notifications and replies that waited for it."""
+        self._flush_scheduled = False
+        self.store.commit()
+        pending, self.pending = self.pending, []
+        for func in pending:
+            func()
+
+    def post(self, job: Job, name: str, context: dict, log: str = "eventlog") -> dict:
+        """Append an event to a job's eventlog and notify its watchers after commit."""
+        seq = job.next_seq(log)
+        event = self.store.append_event(job.id, log, seq, name, context)
+        watchers = self.watchers.get((job.id, log))
+        if watchers:
+            for watcher in list(watchers):
+                self.pending.append(lambda w=watcher, s=seq, e=event: w(s, e))
+        self._schedule_flush()
+        return event
+
+    def add_watcher(self, jobid: int, log: str, callback: Callable) -> None:
+        self.watchers.setdefault((jobid, log), []).append(callback)
+
+    def remove_watcher(self, jobid: int, log: str, callback: Callable) -> None:
+        watchers = self.watchers.get((jobid, log))
+        if watchers and callback in watchers:
+            watchers.remove(callback)
+            if not watchers:
+                del self.watchers[(jobid, log)]
+
+    def set_state(self, job: Job, state: str, **fields) -> None:
+        job.state = state
+        self.store.update_job(job.id, state=state, **fields)
+
+    # ids
+    def new_id(self) -> int:
+        """A FLUID: 40-bit ms timestamp, 14-bit generator 0, 10-bit sequence."""
+        ms = int((time.time() - self.epoch) * 1000) & ((1 << 40) - 1)
+        candidate = ms << 24
+        if candidate <= self._last_id:
+            candidate = self._last_id + 1
+        self._last_id = candidate
+        self.store.set_meta("last_id", str(candidate))
+        return candidate
+
+    # submission
+    def submit(self, jobspec_text: str, urgency: int, flags: int, userid: int, stdin_mode: str = "null") -> int:
+        """Validate and enqueue a job; return its id (RequestError when rejected)."""
+        if flags & ~VALID_FLAGS:
+            raise RequestError(errno.EINVAL, "invalid job flags")
+        if not 0 <= urgency <= 31:
+            raise RequestError(errno.EINVAL, "urgency range is [0:31]")
+        if userid != self.owner:
+            if urgency > 16:
+                raise RequestError(errno.EINVAL, "only the instance owner can submit with urgency >16")
+            if flags & FLAG_WAITABLE:
+                raise RequestError(errno.EINVAL, "only the instance owner can submit with FLUX_JOB_WAITABLE")
+            if flags & FLAG_NOVALIDATE:
+                raise RequestError(errno.EINVAL, "only the instance owner can submit with FLUX_JOB_NOVALIDATE")
+        try:
+            jobspec = json.loads(jobspec_text)
+        except ValueError as exc:
+            raise RequestError(errno.EINVAL, f"jobspec: invalid JSON: {exc}")
+        if not flags & FLAG_NOVALIDATE:
+            try:
+                validate_jobspec(jobspec_text, require_version=1)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                raise RequestError(errno.EINVAL, str(exc))
+        system = jobspec.get("attributes", {}).get("system", {})
+        command = jobspec["tasks"][0]["command"]
+        name = (system.get("job") or {}).get("name") or os.path.basename(command[0])
+        dependencies = self._check_dependencies(system.get("dependencies") or [], name, userid)
+        now = time.time()
+        job = Job(self.new_id(), userid, urgency, flags, jobspec, name, now, stdin_mode=stdin_mode)
+        job.duration = float(system.get("duration") or 0)
+        ncores = _count(jobspec["resources"], "core")
+        nnodes = _count(jobspec["resources"], "node")
+        record = {
+            "id": job.id, "userid": userid, "urgency": urgency, "priority": 0, "flags": flags,
+            "state": "NEW", "name": name, "t_submit": now, "ntasks": job.ntasks,
+            "ncores": ncores, "nnodes": nnodes, "duration": job.duration,
+        }
+        self.store.insert_job(record, jobspec_text)
+        self.jobs[job.id] = job
+        self.post(job, "submit", {"userid": userid, "urgency": urgency, "flags": flags, "version": 1})
+        self._add_dependencies(job, dependencies)
+        self.post(job, "validate", {})
+        self.set_state(job, "DEPEND")
+        self._maybe_depend(job)
+        return job.id
+
+    def _check_dependencies(self, dependencies: list[dict], name: str, userid: int) -> list[tuple]:
+        checked = []
+        for dep in dependencies:
+            scheme, value = dep.get("scheme"), dep.get("value", "")
+            if scheme not in deps.SCHEMES:
+                raise RequestError(errno.EINVAL, f'dependency scheme "{scheme}" not supported')
+            if scheme == "singleton":
+                if not (self_name := name):
+                    raise RequestError(errno.EINVAL, "singleton jobs require a job name")
+                checked.append(("singleton", self_name, None))
+            elif scheme == "begin-time":
+                try:
+                    when = float(value)
+                    if when < 0:
+                        raise ValueError
+                except ValueError:
+                    raise RequestError(errno.EINVAL, f"Invalid begin-time={value}")
+                checked.append(("begin-time", when, None))
+            else:
+                try:
+                    target = deps.parse_target(scheme, value)
+                except deps.DependencyError as exc:
+                    raise RequestError(errno.EINVAL, str(exc))
+                record = self.store.job(target)
+                if record is None:
+                    raise RequestError(errno.ENOENT, f"dependency: {scheme}: id {value}: job not found")
+                if record["userid"] != userid:
+                    raise RequestError(errno.EPERM, f"{scheme}: Permission denied for job {value}")
+                started = record["t_run"] is not None
+                if deps.outcome(scheme, record, started) is False:
+                    raise RequestError(
+                        errno.EINVAL, f"dependency: {scheme}: job {id_encode(target, 'f58')} failed or was canceled"
+                    )
+                checked.append((scheme, target, record))
+        return checked
+
+    def _add_dependencies(self, job: Job, dependencies: list[tuple]) -> None:
+        for scheme, target, record in dependencies:
+            if scheme == "begin-time":
+                desc = f"begin-time={target:.3f}"
+                job.deps.add(desc)
+                self.post(job, "dependency-add", {"description": desc})
+                delay = max(0.0, target - time.time())
+                asyncio.get_running_loop().call_later(delay, self.remove_dependency, job.id, desc)
+            elif scheme == "singleton":
+                desc = "singleton"
+                if any(j.name == job.name and j.userid == job.userid and j.id != job.id for j in self.jobs.values()):
+                    job.deps.add(desc)
+                    self.post(job, "dependency-add", {"description": desc})
+            else:
+                desc = deps.description(scheme, target)
+                if scheme == "after":
+                    self.post(job, "exception", {"type": "dependency", "severity": 3, "note": "dependency scheme 'after' is deprecated, use 'afterstart'", "userid": job.userid})
+                if deps.outcome(scheme, record, record["t_run"] is not None) is True:
+                    continue
+                job.deps.add(desc)
+                self.post(job, "dependency-add", {"description": desc})
+                self.dependents.setdefault(target, []).append((job.id, scheme))
+
+    def remove_dependency(self, jobid: int, desc: str) -> None:
+        job = self.jobs.get(jobid)
+        if job is None or desc not in job.deps:
+            return
+        job.deps.discard(desc)
+        self.post(job, "dependency-remove", {"description": desc})
+        self._maybe_depend(job)
+
+    def _maybe_depend(self, job: Job) -> None:
+        if job.state == "DEPEND" and not job.deps:
+            self.post(job, "depend", {})
+            self.set_state(job, "PRIORITY", t_depend=time.time())
+            self._set_priority(job)
+
+    def _set_priority(self, job: Job) -> None:
+        job.priority = priority_of(job.urgency)
+        self.post(job, "priority", {"priority": job.priority})
+        self.set_state(job, "SCHED", priority=job.priority)
+        try:
+            job.request = request_from_jobspec(job.jobspec["resources"])
+            self.pool.check(job.request)
+        except Unsatisfiable as exc:
+            self.raise_exception(job, "alloc", 0, str(exc))
+            return
+        self.scheduler.kick()
+
+    def _notify_dependents(self, job: Job, event: str) -> None:
+        record = self.store.job(job.id)
+        for depid, scheme in list(self.dependents.get(job.id, [])):
+            dependent = self.jobs.get(depid)
+            if dependent is None:
+                continue
+            result = deps.outcome(scheme, record, job.t_run is not None)
+            if result is None:
+                continue
+            self.dependents[job.id].remove((depid, scheme))
+            desc = deps.description(scheme, job.id)
+            if result:
+                self.remove_dependency(depid, desc)
+            else:
+                self.raise_exception(
+                    dependent, "dependency", 0,
+                    f"dependency: {scheme}: job {id_encode(job.id, 'f58')} failed or was canceled",
+                )
+        if event == "clean":
+            self.dependents.pop(job.id, None)
+            for other in list(self.jobs.values()):
+                if "singleton" in other.deps and other.name == job.name and other.userid == job.userid:
+                    if not any(j.name == job.name and j.id != other.id and j.state != "DEPEND" for j in self.jobs.values() if j.id != job.id):
+                        self.remove_dependency(other.id, "singleton")
+                        break
+
+    # scheduling and execution
+    def start_job(self, job: Job, alloc: Allocation) -> None:
+        """Called by the scheduler with resources for ``job``."""
+        job.alloc = alloc
+        self.post(job, "alloc", {"annotations": {"sched": {"resource_summary": alloc.summary()}}})
+        self.set_state(job, "RUN", ranks=json.dumps(alloc.to_dict()))
+        job.execution = Execution(self, job, self.nodes)
+        asyncio.get_running_loop().create_task(job.execution.run())
+
+    def job_started(self, job: Job) -> None:
+        job.t_run = time.time()
+        self.post(job, "start", {})
+        self.store.update_job(job.id, t_run=job.t_run)
+        self._notify_dependents(job, "start")
+
+    def record_pids(self, job: Job, pids: list[int]) -> None:
+        """Remember task process groups so a restarted instance can end orphans."""
+        self.store.update_job(job.id, pids=json.dumps(pids))
+
+    def exec_done(self, job: Job, status: int) -> None:
+        self.post(job, "finish", {"status": status})
+        self.set_state(job, "CLEANUP", t_cleanup=time.time(), waitstatus=status)
+        self.post(job, "release", {"ranks": "all", "final": True})
+        self.pool.release(job.alloc)
+        self.post(job, "free", {})
+        self._clean(job, status)
+        self.scheduler.kick()
+
+    def _clean(self, job: Job, status: int | None) -> None:
+        fatal = job.fatal
+        if fatal is None:
+            result = "COMPLETED" if status == 0 else "FAILED"
+        elif fatal["type"] == "cancel":
+            result = "CANCELED"
+        elif fatal["type"] == "timeout":
+            result = "TIMEOUT"
+        else:
+            result = "FAILED"
+        self.post(job, "clean", {})
+        fields = {"t_inactive": time.time(), "result": result}
+        if fatal:
+            fields.update(exception_type=fatal["type"], exception_note=fatal["note"], exception_severity=0)
+        self.set_state(job, "INACTIVE", **fields)
+        del self.jobs[job.id]
+        self._notify_dependents(job, "clean")
+        for waiter in self.waiters.pop(job.id, []):
+            self.pending.append(waiter)
+
+    def raise_exception(self, job: Job, etype: str, severity: int, note: str, userid: int | None = None) -> None:
+        """Post an exception; a fatal one (severity 0) ends the job."""
+        context = {"type": etype, "severity": severity, "note": note, "userid": self.owner if userid is None else userid}
+        self.post(job, "exception", context)
+        if severity != 0 or job.fatal is not None:
+            return
+        job.fatal = {"type": etype, "note": note}
+        if job.state in ("NEW", "DEPEND", "PRIORITY", "SCHED"):
+            self.scheduler.forget(job)
+            self.set_state(job, "CLEANUP", t_cleanup=time.time())
+            self._clean(job, None)
+            self.scheduler.kick()
+        elif job.state == "RUN" and job.execution is not None:
+            if etype == "timeout":
+                job.execution.terminate(signal.SIGALRM)
+            else:
+                job.execution.terminate(signal.SIGTERM)
+
+    def expire(self, job: Job) -> None:
+        """The job's time limit has passed."""
+        if job.state == "RUN":
+            self.raise_exception(job, "timeout", 0, "resource allocation expired")
+
+    # requests on existing jobs
+    def active(self, jobid: int, userid: int) -> Job:
+        job = self.jobs.get(jobid)
+        if job is None:
+            if self.store.job(jobid) is None:
+                raise RequestError(errno.ENOENT, "unknown job id")
+            raise RequestError(errno.EINVAL, "job is inactive")
+        if userid not in (job.userid, self.owner):
+            raise RequestError(errno.EPERM, "that is not your job")
+        return job
+
+    def cancel(self, jobid: int, userid: int, reason: str | None) -> None:
+        job = self.active(jobid, userid)
+        self.raise_exception(job, "cancel", 0, reason or "", userid)
+
+    def kill(self, jobid: int, userid: int, signum: int) -> None:
+        job = self.active(jobid, userid)
+        if job.state != "RUN" or job.execution is None:
+            raise RequestError(errno.EINVAL, "job is not running")
+        job.execution.kill(signum)
+
+    def set_urgency(self, jobid: int, userid: int, urgency: int) -> int:
+        job = self.active(jobid, userid)
+        if not 0 <= urgency <= 31:
+            raise RequestError(errno.EINVAL, "urgency range is [0:31]")
+        old = job.urgency
+        job.urgency = urgency
+        self.store.update_job(job.id, urgency=urgency)
+        self.post(job, "urgency", {"userid": userid, "urgency": urgency})
+        if job.state == "SCHED":
+            job.priority = priority_of(urgency)
+            self.post(job, "priority", {"priority": job.priority})
+            self.store.update_job(job.id, priority=job.priority)
+            self.scheduler.kick()
+        return old
+
+    def write_stdin(self, jobid: int, userid: int, data: str | None, ranks: list[int] | None) -> None:
+        job = self.active(jobid, userid)
+        if job.execution is not None:
+            job.execution.write_stdin(data, ranks)
+
+    # recovery
+    def recover(self) -> None:
+        """Re-adopt jobs left active by a previous instance process."""
+        for record in self.store.active_jobs():
+            text = self.store.jobspec(record["id"])
+            jobspec = json.loads(text)
+            job = Job(record["id"], record["userid"], record["urgency"], record["flags"], jobspec, record["name"], record["t_submit"])
+            job.duration = record["duration"] or 0.0
+            for log in ("eventlog", "exec", "output"):
+                job.seq[log] = self.store.last_seq(job.id, log)
+            job.state = record["state"]
+            self.jobs[job.id] = job
+            self.post(job, "flux-restart", {})
+            if job.state in ("RUN", "CLEANUP"):
+                self._kill_orphans(record)
+                job.t_run = record["t_run"]
+                self.raise_exception(job, "exec", 0, "job was running when the instance stopped")
+                job.alloc = None
+                self.set_state(job, "CLEANUP", t_cleanup=time.time())
+                self.post(job, "release", {"ranks": "all", "final": True})
+                self.post(job, "free", {})
+                self._clean(job, None)
+            else:
+                self._readd_dependencies(job)
+                self.set_state(job, "DEPEND")
+                self._maybe_depend(job)
+
+    def _readd_dependencies(self, job: Job) -> None:
+        system = job.jobspec.get("attributes", {}).get("system", {})
+        removed = {
+            ev.get("context", {}).get("description")
+            for _, ev in self.store.events(job.id, "eventlog")
+            if ev["name"] == "dependency-remove"
+        }
+        for dep in system.get("dependencies") or []:
+            scheme, value = dep.get("scheme"), dep.get("value", "")
+            if scheme == "begin-time":
+                desc = f"begin-time={float(value):.3f}"
+                if desc not in removed:
+                    job.deps.add(desc)
+                    delay = max(0.0, float(value) - time.time())
+                    asyncio.get_running_loop().call_later(delay, self.remove_dependency, job.id, desc)
+            elif scheme in deps.DESCRIPTION:
+                target = deps.parse_target(scheme, value)
+                desc = deps.description(scheme, target)
+                if desc in removed:
+                    continue
+                record = self.store.job(target)
+                outcome = deps.outcome(scheme, record, record["t_run"] is not None) if record else False
+                if outcome is None:
+                    job.deps.add(desc)
+                    self.dependents.setdefault(target, []).append((job.id, scheme))
+                elif outcome is False:
+                    job.deps.add(desc)
+                    asyncio.get_running_loop().call_soon(
+                        self.raise_exception, job, "dependency", 0,
+                        f"dependency: {scheme}: job {id_encode(target, 'f58')} failed or was canceled",
+                    )
+
+    def _kill_orphans(self, record: dict) -> None:
+        row = self.store.db.execute("SELECT pids FROM jobs WHERE id=?", (record["id"],)).fetchone()
+        for pid in json.loads(row[0]) if row and row[0] else []:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def _count(resources: list[dict], rtype: str, mult: int = 1) -> int:
+    total = 0
+    for res in resources:
+        count = res["count"] if isinstance(res["count"], int) else 1
+        if res["type"] == rtype:
+            total += mult * count
+        total += _count(res.get("with", []), rtype, mult * count)
+    return total

@@ -1,0 +1,165 @@
+"""SQLite (WAL) storage of jobs, their eventlogs and captured output.
+
+Writes are grouped: callers append within the event loop and ``commit()``
+runs once per loop turn, before any client is told about what was written,
+so nothing a client has seen is lost when the instance is killed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY,
+    userid INTEGER, urgency INTEGER, priority INTEGER, flags INTEGER,
+    state TEXT, name TEXT, jobspec TEXT,
+    t_submit REAL, t_depend REAL, t_run REAL, t_cleanup REAL, t_inactive REAL,
+    ntasks INTEGER, ncores INTEGER, nnodes INTEGER, duration REAL,
+    result TEXT, waitstatus INTEGER, exception_type TEXT, exception_note TEXT,
+    exception_severity INTEGER, ranks TEXT, pids TEXT, waited INTEGER DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
+CREATE TABLE IF NOT EXISTS events (
+    jobid INTEGER, log TEXT, seq INTEGER, timestamp REAL, name TEXT, context TEXT,
+    PRIMARY KEY (jobid, log, seq)
+) WITHOUT ROWID;
+"""
+ACTIVE_STATES = ("NEW", "DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP")
+JOB_FIELDS = (
+    "id userid urgency priority flags state name t_submit t_depend t_run t_cleanup "
+    "t_inactive ntasks ncores nnodes duration result waitstatus exception_type "
+    "exception_note exception_severity ranks waited"
+).split()
+
+
+class Store:
+    """Persistent job records; one connection, used from the event-loop thread."""
+
+    def __init__(self, path: str):
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+        self.db.execute("BEGIN")
+        self.dirty = False
+
+    def commit(self) -> None:
+        """Make everything written so far durable."""
+        if self.dirty:
+            self.db.execute("COMMIT")
+            self.db.execute("BEGIN")
+            self.dirty = False
+
+    def close(self) -> None:
+        """Commit and close."""
+        self.commit()
+        self.db.execute("COMMIT")
+        self.db.close()
+
+    # metadata
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        """A value of the metadata table."""
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a metadata value."""
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        self.dirty = True
+
+    # jobs
+    def insert_job(self, record: dict, jobspec: str) -> None:
+        """Add a new job record."""
+        self.db.execute(
+            "INSERT INTO jobs (id, userid, urgency, priority, flags, state, name, jobspec, "
+            "t_submit, ntasks, ncores, nnodes, duration) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                record["id"], record["userid"], record["urgency"], record["priority"],
+                record["flags"], record["state"], record["name"], jobspec, record["t_submit"],
+                record["ntasks"], record["ncores"], record["nnodes"], record["duration"],
+            ),
+        )
+        self.dirty = True
+
+    def update_job(self, jobid: int, **fields: Any) -> None:
+        """Update some columns of a job."""
+        cols = ", ".join(f"{k}=?" for k in fields)
+        self.db.execute(f"UPDATE jobs SET {cols} WHERE id=?", (*fields.values(), jobid))
+        self.dirty = True
+
+    def job(self, jobid: int) -> dict | None:
+        """A job's record (without its jobspec), or None."""
+        row = self.db.execute(f"SELECT {', '.join(JOB_FIELDS)} FROM jobs WHERE id=?", (jobid,)).fetchone()
+        return dict(zip(JOB_FIELDS, row, strict=True)) if row else None
+
+    def jobspec(self, jobid: int) -> str | None:
+        """A job's jobspec text."""
+        row = self.db.execute("SELECT jobspec FROM jobs WHERE id=?", (jobid,)).fetchone()
+        return row[0] if row else None
+
+    def active_jobs(self) -> list[dict]:
+        """Every job not yet INACTIVE, oldest first."""
+        marks = ",".join("?" * len(ACTIVE_STATES))
+        rows = self.db.execute(
+            f"SELECT {', '.join(JOB_FIELDS)} FROM jobs WHERE state IN ({marks}) ORDER BY id", ACTIVE_STATES
+        ).fetchall()
+        return [dict(zip(JOB_FIELDS, row, strict=True)) for row in rows]
+
+    def list_jobs(self, limit: int = 100, states: list[str] | None = None, userid: int | None = None) -> list[dict]:
+        """The newest jobs first, optionally filtered by state."""
+        sql = f"SELECT {', '.join(JOB_FIELDS)} FROM jobs"
+        args: list = []
+        clauses = []
+        if states:
+            clauses.append(f"state IN ({','.join('?' * len(states))})")
+            args.extend(states)
+        if userid is not None:
+            clauses.append("userid=?")
+            args.append(userid)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY id DESC"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [dict(zip(JOB_FIELDS, row, strict=True)) for row in self.db.execute(sql, args)]
+
+    def counts(self) -> dict[str, int]:
+        """Number of jobs in each state."""
+        return dict(self.db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())
+
+    # eventlogs
+    def append_event(self, jobid: int, log: str, seq: int, name: str, context: dict, timestamp: float | None = None) -> dict:
+        """Append an event to a job's eventlog; return it as an RFC 18 event dict."""
+        ts = time.time() if timestamp is None else timestamp
+        self.db.execute(
+            "INSERT INTO events VALUES (?,?,?,?,?,?)",
+            (jobid, log, seq, ts, name, json.dumps(context, separators=(",", ":")) if context else None),
+        )
+        self.dirty = True
+        event = {"timestamp": ts, "name": name}
+        if context:
+            event["context"] = context
+        return event
+
+    def events(self, jobid: int, log: str, start: int = 0) -> Iterator[tuple[int, dict]]:
+        """``(seq, event)`` of a job's eventlog from ``start``."""
+        rows = self.db.execute(
+            "SELECT seq, timestamp, name, context FROM events WHERE jobid=? AND log=? AND seq>=? ORDER BY seq",
+            (jobid, log, start),
+        )
+        for seq, ts, name, context in rows.fetchall():
+            event = {"timestamp": ts, "name": name}
+            if context:
+                event["context"] = json.loads(context)
+            yield seq, event
+
+    def last_seq(self, jobid: int, log: str) -> int:
+        """The sequence number the next event of this log gets."""
+        row = self.db.execute("SELECT MAX(seq) FROM events WHERE jobid=? AND log=?", (jobid, log)).fetchone()
+        return 0 if row[0] is None else row[0] + 1
