@@ -25,7 +25,8 @@ def handle(inv: Invocation) -> int:
     from .attach import attach, wait_instance_ready
     from .submitting import submit_one
 
-    jobid = submit_one(inv, jobspec)
+    inv.stdin_mode = "null" if inv.ns.bg else "pipe"
+    jobid = submit_one(inv, jobspec, stdin=inv.stdin_mode)
     if inv.ns.bg:
         return wait_instance_ready(inv, jobid)
     if inv.ns.verbose:

@@ -23,6 +23,8 @@ class Invocation:
     registry: Any
     command: Any
     argv: list[str]
+    handle: Any = None
+    stdin_mode: str = "null"
 
     def error(self, message: str) -> None:
         """Print one error line for this command."""

@@ -18,7 +18,8 @@ def handle(inv: Invocation) -> int:
     from .attach import attach
     from .submitting import submit_one
 
-    jobid = submit_one(inv, jobspec)
+    inv.stdin_mode = "null" if jobspec.stdin else "pipe"
+    jobid = submit_one(inv, jobspec, stdin=inv.stdin_mode)
     if inv.ns.verbose:
         print(f"jobid: {jobid}", file=sys.stderr, flush=True)
     return attach(inv, jobid)

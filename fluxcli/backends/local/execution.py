@@ -34,6 +34,7 @@ class Execution:
         self.tmpdir = ""
         self._files: dict[str, object] = {}
         self.uri_for_tasks: str | None = None
+        self.spawned = False
 
     # helpers
     @property
@@ -166,6 +167,10 @@ class Execution:
             )
             return 127 << 8
         self.manager.record_pids(self.job, self.pids())
+        self.spawned = True
+        for data, ranks in self.job.stdin_buffer:
+            self.write_stdin(data, ranks)
+        self.job.stdin_buffer.clear()
         self.post("shell.start", {"taskmap": taskmap(self.tasks)})
         if self.killed_with is not None:
             self.kill(self.killed_with)
@@ -306,11 +311,11 @@ class Execution:
     def write_stdin(self, data: str | None, ranks: list[int] | None = None) -> None:
         """Forward input to tasks (all, or ``ranks``); ``None`` closes stdin."""
         for task, proc in zip(self.tasks, self.procs, strict=False):
-            if proc is None or proc.stdin is None or (ranks is not None and task.rank not in ranks):
+            if proc is None or proc.stdin is None or proc.stdin.is_closing():
                 continue
             try:
-                if data is None:
-                    proc.stdin.close()
+                if data is None or (ranks is not None and task.rank not in ranks):
+                    proc.stdin.close()  # EOF for everyone; ranks not chosen get none
                 else:
                     proc.stdin.write(data.encode())
             except (BrokenPipeError, ConnectionResetError, RuntimeError):

@@ -44,6 +44,7 @@ class Job:
     fatal: dict | None = None
     stdin_mode: str = "null"
     duration: float = 0.0
+    stdin_buffer: list = field(default_factory=list)
 
     def next_seq(self, log: str) -> int:
         """Sequence number for the next event of ``log``."""

@@ -374,8 +374,10 @@ class JobManager:
 
     def write_stdin(self, jobid: int, userid: int, data: str | None, ranks: list[int] | None) -> None:
         job = self.active(jobid, userid)
-        if job.execution is not None:
+        if job.execution is not None and job.execution.spawned:
             job.execution.write_stdin(data, ranks)
+        else:
+            job.stdin_buffer.append((data, ranks))
 
     # recovery
     def recover(self) -> None:

@@ -84,18 +84,18 @@ class Connection:
                 raise RequestError(errno.EINVAL, "params must be an object")
             result = handler(rid, params)
         except RequestError as exc:
-            self.manager.after_commit(lambda: self.reply(rid, error=exc))
+            self.manager.after_commit(lambda err=exc: self.reply(rid, error=err))
             return
         except (KeyError, TypeError, ValueError) as exc:
             err = RequestError(errno.EINVAL, f"invalid request: {exc}")
-            self.manager.after_commit(lambda: self.reply(rid, error=err))
+            self.manager.after_commit(lambda err=err: self.reply(rid, error=err))
             return
         except Exception as exc:  # a bad request never takes the instance down
             import traceback
 
             traceback.print_exc()
             err = RequestError(errno.EIO, f"internal error: {type(exc).__name__}: {exc}")
-            self.manager.after_commit(lambda: self.reply(rid, error=err))
+            self.manager.after_commit(lambda err=err: self.reply(rid, error=err))
             return
         if result is not NotImplemented:
             self.manager.after_commit(lambda: self.reply(rid, result))

@@ -1,0 +1,162 @@
+"""Attaching to a running job (fxrun, fxalloc): output, stdin, signals, exit status."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+
+from fluxcli.errors import FluxcliError
+
+from .status import Outcome, finish_message
+
+DOUBLE_CTRL_C = 2.0
+
+
+class Attacher:
+    """Streams a job's output, forwards stdin and Ctrl-C, and waits for the job."""
+
+    def __init__(self, inv, jobid, stdin_ranks: list[int] | None = None):
+        self.inv = inv
+        self.jobid = jobid
+        self.backend = inv.handle.backend
+        self.outcome = Outcome()
+        self.start = time.time()
+        self.last_sigint = 0.0
+        self.stdin_ranks = stdin_ranks
+        self.partial: dict[tuple[str, str], str] = {}
+
+    def run(self) -> int:
+        ns = self.inv.ns
+        output = threading.Thread(target=self._output, daemon=True)
+        output.start()
+        if self.inv.stdin_mode == "pipe":
+            threading.Thread(target=self._forward_stdin, daemon=True).start()
+        old = signal.signal(signal.SIGINT, self._on_sigint)
+        forwarded = [signal.SIGTERM, signal.SIGHUP, signal.SIGALRM, signal.SIGUSR1, signal.SIGUSR2]
+        saved = {sig: signal.signal(sig, self._forward_signal) for sig in forwarded}
+        wait_event = getattr(ns, "wait_event", None) or "clean"
+        try:
+            for _, event in self.backend.events(int(self.jobid)):
+                self.outcome.update(event)
+                self._show(event)
+                if event["name"] in (wait_event, "clean"):
+                    break
+            output.join(timeout=10)
+        finally:
+            signal.signal(signal.SIGINT, old)
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
+        if self.outcome.status:
+            message = finish_message(self.outcome.status)
+            if message:
+                print(f"{self.inv.name}: {message}", file=sys.stderr, flush=True)
+        return self.outcome.exit_code
+
+    def _show(self, event: dict) -> None:
+        ns = self.inv.ns
+        context = event.get("context", {})
+        if getattr(ns, "verbose", 0) > 1:
+            print(f"{self.inv.name}: {event['timestamp'] - self.start:.3f}s: {event['name']} {context or ''}".rstrip(), file=sys.stderr, flush=True)
+        if event["name"] == "exception":
+            print(
+                f"{self.inv.name}: {event['timestamp'] - self.start:.3f}s: job.exception {self.jobid} "
+                f"type={context.get('type')} severity={context.get('severity')} {context.get('note', '')}".rstrip(),
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def _output(self) -> None:
+        label = getattr(self.inv.ns, "label_io", False)
+        for _, event in self.backend.events(int(self.jobid), "output"):
+            context = event.get("context", {})
+            data = context.get("data")
+            if data is None:
+                continue
+            stream = sys.stdout if context.get("stream") == "stdout" else sys.stderr
+            if label:
+                key = (context["stream"], context["rank"])
+                text = self.partial.pop(key, "") + data
+                lines = text.split("\n")
+                self.partial[key] = lines.pop()
+                stream.write("".join(f"{context['rank']}: {line}\n" for line in lines))
+            else:
+                stream.write(data)
+            stream.flush()
+
+    def _forward_stdin(self) -> None:
+        try:
+            fd = sys.stdin.fileno()
+        except (OSError, ValueError):
+            return
+        backend = type(self.backend)(self.backend.uri) if hasattr(self.backend, "uri") else self.backend
+        try:
+            while True:
+                data = os.read(fd, 65536)
+                if not data:
+                    break
+                backend.write_stdin(int(self.jobid), data.decode("utf-8", errors="replace"), self.stdin_ranks)
+            backend.write_stdin(int(self.jobid), None, self.stdin_ranks)
+        except OSError:
+            pass
+
+    def _on_sigint(self, signum, frame) -> None:
+        now = time.monotonic()
+        try:
+            if now - self.last_sigint <= DOUBLE_CTRL_C:
+                print(f"\r{self.inv.name}: canceling {self.jobid}", file=sys.stderr, flush=True)
+                self.backend.cancel(int(self.jobid), "interrupted from the terminal")
+            else:
+                print(
+                    f"\r{self.inv.name}: one more ctrl-C within {DOUBLE_CTRL_C:.0f}s to cancel or ctrl-Z to detach",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                self.backend.kill(int(self.jobid), signal.SIGINT)
+        except OSError:
+            pass
+        self.last_sigint = now
+
+    def _forward_signal(self, signum, frame) -> None:
+        try:
+            self.backend.kill(int(self.jobid), signum)
+        except OSError:
+            pass
+
+
+def attach(inv, jobid, interactive: bool = False) -> int:
+    """Attach to ``jobid`` until it is clean (or --wait-event); return its exit code."""
+    ranks = None
+    value = getattr(inv.ns, "input", None)
+    if value is not None:
+        from fluxcli.jobspec.idset import is_idset, parse_idset
+
+        if is_idset(value):
+            ranks = parse_idset(value)
+    return Attacher(inv, jobid, ranks).run()
+
+
+def wait_instance_ready(inv, jobid) -> int:
+    """fxalloc --bg: wait until the nested instance answers, then print its id."""
+    from fluxcli.backends.local.client import Connection
+
+    backend = inv.handle.backend
+    start = time.time()
+    for _, event in backend.events(int(jobid)):
+        name, context = event["name"], event.get("context", {})
+        if inv.ns.verbose and name == "alloc":
+            print(f"{jobid}: {time.time() - start:6.3f}s: resources allocated", file=sys.stderr)
+        if name == "memo" and "uri" in context:
+            try:
+                Connection(context["uri"][len("local://"):]).call("ping")
+            except OSError as exc:
+                raise FluxcliError(f"Unable to connect to {jobid}: {exc}")
+            if inv.ns.verbose:
+                print(f"{jobid}: {time.time() - start:6.3f}s: ready", file=sys.stderr)
+            print(jobid, flush=True)
+            return 0
+        if name == "clean":
+            break
+    raise FluxcliError(f"{jobid}: unexpectedly exited")

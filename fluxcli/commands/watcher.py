@@ -1,0 +1,104 @@
+"""``--wait`` / ``--watch`` / ``--wait-event`` for fxsub and fxbulksubmit."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+
+from .status import Outcome
+
+
+class JobWatcher:
+    """Follows many jobs' eventlogs (and output with --watch); exit code = the worst job's."""
+
+    def __init__(self, inv, submitted):
+        self.inv = inv
+        self.ns = inv.ns
+        self.jobs = {int(jobid): (jobid, out, err) for jobid, out, err in submitted}
+        self.outcomes = {jid: Outcome() for jid in self.jobs}
+        self.start = time.time()
+        self.wait_event = self.ns.wait_event or "clean"
+        self.lock = threading.Lock()
+        self.progress = None
+
+    def run(self) -> int:
+        backend = self.inv.handle.backend
+        threads = []
+        if self.ns.watch:
+            threads.append(threading.Thread(target=self._watch_output, daemon=True))
+        if self.ns.progress:
+            from .progress import ProgressView
+
+            self.progress = ProgressView(len(self.jobs), jps=self.ns.jps)
+        for thread in threads:
+            thread.start()
+        exec_wait = self.wait_event.startswith("exec.")
+        done: set[int] = set()
+        log = "exec" if exec_wait else "eventlog"
+        if exec_wait:
+            self._follow_main_in_background(backend)
+        for jobid, event in backend.watch_many(list(self.jobs), log):
+            if jobid in done:
+                continue
+            if not exec_wait:
+                self._on_event(jobid, event)
+            name = f"exec.{event['name']}" if exec_wait else event["name"]
+            if name == self.wait_event or event["name"] == "clean":
+                done.add(jobid)
+                self._final(jobid)
+        for thread in threads:
+            thread.join()
+        if self.progress:
+            self.progress.stop()
+        return max((o.exit_code for o in self.outcomes.values()), default=0)
+
+    def _follow_main_in_background(self, backend) -> None:
+        def follow():
+            for jobid, event in backend.watch_many(list(self.jobs), "eventlog"):
+                self._on_event(jobid, event)
+
+        thread = threading.Thread(target=follow, daemon=True)
+        thread.start()
+
+    def _on_event(self, jobid: int, event: dict) -> None:
+        outcome = self.outcomes[jobid]
+        outcome.update(event)
+        jid, out, err = self.jobs[jobid]
+        if self.ns.verbose > 1:
+            context = json.dumps(event.get("context", {}), separators=(",", ":")) if event.get("context") else ""
+            print(f"{jid}: {event['timestamp'] - self.start:4.3f}s: {event['name']} {context}".rstrip(), file=err, flush=True)
+        if event["name"] == "exception" and event.get("context", {}).get("severity") == 0 and not outcome.started:
+            ctx = event["context"]
+            print(f"job.exception: type={ctx['type']} severity=0 {ctx.get('note', '')}".rstrip(), file=err, flush=True)
+        if self.progress:
+            self.progress.update(event["name"], event.get("context", {}))
+
+    def _final(self, jobid: int) -> None:
+        if self.ns.verbose:
+            jid, out, err = self.jobs[jobid]
+            outcome = self.outcomes[jobid]
+            code = outcome.exit_code
+            word = "complete" if code == 0 else "failed"
+            print(f"{jid}: {time.time() - self.start:4.3f}s: {word}: status={code}", file=err, flush=True)
+
+    def _watch_output(self) -> None:
+        backend = self.inv.handle.backend
+        partial: dict[tuple[int, str, str], str] = {}
+        for jobid, event in backend.watch_many(list(self.jobs), "output"):
+            context = event.get("context", {})
+            if "data" not in context:
+                continue
+            jid, out, err = self.jobs[jobid]
+            stream = out if context.get("stream") == "stdout" else err
+            if self.ns.label_io:
+                key = (jobid, context["stream"], context["rank"])
+                text = partial.pop(key, "") + context["data"]
+                lines = text.split("\n")
+                partial[key] = lines.pop()
+                for line in lines:
+                    stream.write(f"{jid}: {context['rank']}: {line}\n")
+            else:
+                stream.write(context["data"])
+            stream.flush()

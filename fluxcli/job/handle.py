@@ -1,0 +1,49 @@
+"""Handles: a connection to one backend, shared by API calls (like ``flux.Flux()``)."""
+
+from __future__ import annotations
+
+import threading
+
+from fluxcli.backends import open_backend
+from fluxcli.backends.base import Backend
+
+
+class Handle:
+    """A connection to a backend picked by name, URI or environment.
+
+    ``fluxcli.open()`` returns one; pass it to the ``fluxcli.job`` functions.
+    """
+
+    def __init__(self, uri: str | None = None, backend: str | None = None):
+        self.backend: Backend = open_backend(backend, uri)
+        self.lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the backend connection."""
+        self.backend.close()
+
+    def __enter__(self) -> Handle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open(uri: str | None = None, backend: str | None = None) -> Handle:  # noqa: A001
+    """Open a handle to the selected backend (local instance by default)."""
+    return Handle(uri, backend)
+
+
+_default: Handle | None = None
+
+
+def resolve(handle: Handle | None) -> Handle:
+    """``handle`` itself, or a process-wide default handle when None."""
+    global _default
+    if handle is not None:
+        if not isinstance(handle, Handle):
+            raise OSError(22, "flux_handle must be a fluxcli Handle")
+        return handle
+    if _default is None:
+        _default = Handle()
+    return _default
