@@ -1,0 +1,55 @@
+"""fxjobs: list jobs (a table on a terminal, plain columns otherwise)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from .tools import click_run
+
+STATE_ABBREV = {"NEW": "N", "DEPEND": "D", "PRIORITY": "P", "SCHED": "S", "RUN": "R", "CLEANUP": "C", "INACTIVE": "I"}
+ACTIVE = ["NEW", "DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP"]
+
+
+def _runtime(job: dict) -> str:
+    from fluxcli.jobspec.fsd import fsd
+
+    if not job.get("t_run"):
+        return "-"
+    end = job.get("t_cleanup") or time.time()
+    return fsd(max(0.0, end - job["t_run"]))
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-a", "--all", "show_all", is_flag=True, help="Include inactive jobs")
+@click.option("-c", "--count", default=100, show_default=True, help="Show at most this many jobs")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records")
+@click.option("-n", "--no-header", is_flag=True, help="Omit the header line")
+def jobs(show_all, count, as_json, no_header):
+    """List your jobs, newest first (active only unless -a)."""
+    from fluxcli.jobspec import JobID
+
+    from .submitting import open_handle
+
+    records = open_handle().backend.list_jobs(count, None if show_all else ACTIVE)
+    if as_json:
+        click.echo(json.dumps(records))
+        return 0
+    rows = [
+        (str(JobID(r["id"])), r["name"] or "", STATE_ABBREV.get(r["state"], r["state"]), str(r["ntasks"] or ""),
+         str(r["nnodes"] or ""), _runtime(r), r.get("result") or "")
+        for r in records
+    ]
+    header = ("JOBID", "NAME", "ST", "NTASKS", "NNODES", "TIME", "RESULT")
+    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
+    lines = [] if no_header else [header]
+    for row in lines + rows:
+        click.echo("  ".join(col.ljust(w) for col, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def jobs_main(argv: list[str]) -> int:
+    """Entry point of fxjobs / fx jobs."""
+    return click_run(jobs, argv, "fxjobs")
