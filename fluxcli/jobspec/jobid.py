@@ -112,6 +112,7 @@ def _parse_fluid(s: str) -> int:
 
 def id_encode(jobid: int, encoding: str = "f58") -> str:
     """Encode integer ``jobid`` in ``encoding`` (case-insensitive)."""
+    jobid = int(jobid)
     if jobid < 0:
         raise OverflowError("can't convert negative number to unsigned")
     if jobid > _MAX:

@@ -74,7 +74,8 @@ class CLIPluginRegistry:
 
     def _load(self) -> None:
         paths = list(loader.path_files())
-        if paths:
+        entry_points = loader.entry_points()
+        if paths or entry_points:
             loader.install_flux_shim()
         for path in paths:
             try:
@@ -85,7 +86,7 @@ class CLIPluginRegistry:
                 continue
             for obj in found:
                 self._add(obj, path)
-        for ep in loader.entry_points():
+        for ep in entry_points:
             try:
                 obj = ep.load()
             except Exception as exc:

@@ -1,0 +1,85 @@
+"""Test isolation: a private instance state directory, no user plugins, plain output."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DATA = Path(__file__).parent / "data"
+
+_session_dir = tempfile.mkdtemp(prefix="fxtest-")
+os.environ.update(
+    FX_STATE_DIR=os.path.join(_session_dir, "state"),
+    XDG_CONFIG_HOME=os.path.join(_session_dir, "config"),
+    FX_IDLE_TIMEOUT="120",
+    NO_COLOR="1",
+    COLUMNS="100",
+    LANG="C.UTF-8",
+)
+for var in ("FX_URI", "FLUX_URI", "FX_BACKEND", "FX_CLI_PLUGINPATH", "FX_CLI_PLUGINPATH_OVERRIDE"):
+    os.environ.pop(var, None)
+
+
+def fx(*args: str, input: str | None = None, env: dict | None = None, timeout: float = 60, cwd=None) -> subprocess.CompletedProcess:
+    """Run an installed command (fxsub, fxrun, ...) and capture its output."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(
+        [str(BIN / args[0]), *args[1:]],
+        input=input,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=cwd,
+        stdin=None if input is not None else subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def run():
+    return fx
+
+
+@pytest.fixture
+def tmp_cwd(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def handle():
+    import fluxcli
+
+    h = fluxcli.open()
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def fresh_registry():
+    from fluxcli.plugins.registry import CLIPluginRegistry
+
+    CLIPluginRegistry.clear_cache()
+    yield
+    CLIPluginRegistry.clear_cache()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    sock = os.path.join(os.environ["FX_STATE_DIR"], "local.sock")
+    if os.path.exists(sock):
+        subprocess.run([str(BIN / "fx"), "instance", "stop"], capture_output=True, timeout=30)
+    shutil.rmtree(_session_dir, ignore_errors=True)
+
+
+def load_cases() -> dict:
+    return json.loads((DATA / "jobspec-cases.json").read_text())
