@@ -14,7 +14,7 @@ SPLIT_VALUES = {"properties": ","}
 COMBINED_TERMS = {"properties"}
 
 _LEX = re.compile(
-    r"""(?P<ws>[ \t\r\n\f\v]+)
+    r"""(?P<ws>\s+)
       | (?P<NEGATE>-)
       | (?P<NOT>not\b)
       | (?P<AND>&{1,2}|and\b)
