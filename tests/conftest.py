@@ -24,6 +24,7 @@ os.environ.update(
     NO_COLOR="1",
     COLUMNS="100",
     LANG="C.UTF-8",
+    PATH=f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
 )
 for var in ("FX_URI", "FLUX_URI", "FX_BACKEND", "FX_CLI_PLUGINPATH", "FX_CLI_PLUGINPATH_OVERRIDE"):
     os.environ.pop(var, None)

@@ -81,6 +81,9 @@ def submit_many(inv: Invocation, copies) -> int:
     inv.handle = open_handle()
     exit_code = 0
     submitted = []
+    import time
+
+    start = time.time()
     with redirect_logs(copies, ns) as streams:
         results = inv.handle.backend.submit_many([js.dumps() for _, _, js in copies], urgency, flags)
         for (cc, copy_ns, _), result in zip(copies, results, strict=True):
@@ -97,6 +100,6 @@ def submit_many(inv: Invocation, copies) -> int:
         if submitted and (ns.wait or ns.watch or ns.wait_event):
             from .watcher import JobWatcher
 
-            watcher = JobWatcher(inv, submitted)
+            watcher = JobWatcher(inv, submitted, start)
             exit_code = max(exit_code, watcher.run())
     return exit_code

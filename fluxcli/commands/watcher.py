@@ -13,12 +13,12 @@ from .status import Outcome
 class JobWatcher:
     """Follows many jobs' eventlogs (and output with --watch); exit code = the worst job's."""
 
-    def __init__(self, inv, submitted):
+    def __init__(self, inv, submitted, start: float | None = None):
         self.inv = inv
         self.ns = inv.ns
         self.jobs = {int(jobid): (jobid, out, err) for jobid, out, err in submitted}
         self.outcomes = {jid: Outcome() for jid in self.jobs}
-        self.start = time.time()
+        self.start = time.time() if start is None else start
         self.wait_event = self.ns.wait_event or "clean"
         self.lock = threading.Lock()
         self.progress = None
