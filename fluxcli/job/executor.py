@@ -144,7 +144,7 @@ class FluxExecutor:
         """Submit a jobspec; return its future (result = highest exit status or -signum)."""
         if self._shutdown:
             raise RuntimeError("cannot schedule new futures after shutdown")
-        future = FluxExecutorFuture(threading.get_ident())
+        future = FluxExecutorFuture(0)
         with self._lock:
             self._futures.add(future)
         self._pool.submit(self._run, future, jobspec, None, args, kwargs)
@@ -158,13 +158,14 @@ class FluxExecutor:
             raise TypeError("jobid must be an integer")
         if int(jobid) < 0:
             raise OverflowError("can't convert negative int to unsigned")
-        future = FluxExecutorFuture(threading.get_ident())
+        future = FluxExecutorFuture(0)
         with self._lock:
             self._futures.add(future)
         self._pool.submit(self._run, future, None, int(jobid), (), {})
         return future
 
     def _run(self, future: FluxExecutorFuture, jobspec, jobid, args, kwargs) -> None:
+        future._owning_thread_id = threading.get_ident()  # callbacks run in this worker
         if not future.set_running_or_notify_cancel():
             return
         try:
