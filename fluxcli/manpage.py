@@ -10,12 +10,21 @@ from __future__ import annotations
 import os
 import sys
 
-COMMANDS = {"submit": "fxsub", "run": "fxrun", "batch": "fxbatch", "alloc": "fxalloc", "bulksubmit": "fxbulksubmit"}
+COMMANDS = {
+    "submit": "fxsub",
+    "run": "fxrun",
+    "batch": "fxbatch",
+    "alloc": "fxalloc",
+    "bulksubmit": "fxbulksubmit",
+}
 
 EXAMPLES = {
     "submit": [
         ("Submit 16 tasks of myapp and print the job id:", "fxsub -n16 myapp"),
-        ("Ten copies, each told its index, then wait for all of them:", "fxsub --cc=1-10 --wait myapp --index={cc}"),
+        (
+            "Ten copies, each told its index, then wait for all of them:",
+            "fxsub --cc=1-10 --wait myapp --index={cc}",
+        ),
         ("Show the jobspec instead of submitting:", "fxsub --dry-run -N2 -n8 -t 1h myapp"),
     ],
     "run": [
@@ -40,7 +49,10 @@ EXAMPLES = {
 ENVIRONMENT = [
     ("FX_BACKEND", "Backend to submit to (default: local, or flux when FLUX_URI is set)."),
     ("FX_URI", "URI of the instance to talk to, e.g. local:///path/to/local.sock."),
-    ("FX_STATE_DIR", "State directory of the per-user local instance (default $XDG_STATE_HOME/fluxcli)."),
+    (
+        "FX_STATE_DIR",
+        "State directory of the per-user local instance (default $XDG_STATE_HOME/fluxcli).",
+    ),
     ("FX_CLI_PLUGINPATH", "Colon-separated directories searched for CLI plugin files."),
     ("FX_CLI_PLUGINPATH_OVERRIDE", "Replace the plugin search path entirely."),
     ("FX_NO_ENTRYPOINT_PLUGINS", "Do not load plugins installed as packages."),
@@ -49,7 +61,10 @@ ENVIRONMENT = [
 
 FILES = [
     ("$XDG_STATE_HOME/fluxcli/local.sock", "Socket of the per-user local instance."),
-    ("$XDG_STATE_HOME/fluxcli/jobs.db", "Jobs, eventlogs and output of the local instance (SQLite)."),
+    (
+        "$XDG_STATE_HOME/fluxcli/jobs.db",
+        "Jobs, eventlogs and output of the local instance (SQLite).",
+    ),
     ("$XDG_CONFIG_HOME/fluxcli/plugins/*.py", "CLI plugins loaded by every command."),
 ]
 
@@ -64,7 +79,9 @@ EXIT_STATUS = {
 
 def _esc(text: str) -> str:
     text = text.replace("\\", "\\e").replace("-", "\\-")
-    return "\n".join(("\\&" + line) if line.startswith((".", "'")) else line for line in text.split("\n"))
+    return "\n".join(
+        ("\\&" + line) if line.startswith((".", "'")) else line for line in text.split("\n")
+    )
 
 
 def render(prog: str) -> str:
@@ -86,7 +103,7 @@ def render(prog: str) -> str:
         ".PP",
         _esc(
             f"{name} accepts the options of flux {prog} with the same meaning. Options end at the "
-            "first word that is not an option (or at \"--\"); the rest is the command and its arguments."
+            'first word that is not an option (or at "--"); the rest is the command and its arguments.'
         ),
         ".SH OPTIONS",
     ]
@@ -98,8 +115,15 @@ def render(prog: str) -> str:
             if record is None:
                 continue
             out.append(f".TP\n.B {_esc(record[0])}\n{_esc(record[1] or '')}")
-    out.append(".SS Help\n.TP\n.B \\-\\-help[=OPTION]\nShow this help, or the documentation of the plugin providing OPTION.")
-    out.append(".SH PLUGINS\n" + _esc("Installed plugins add options in the group \"Options provided by plugins\"; --list-plugins shows them."))
+    out.append(
+        ".SS Help\n.TP\n.B \\-\\-help[=OPTION]\nShow this help, or the documentation of the plugin providing OPTION."
+    )
+    out.append(
+        ".SH PLUGINS\n"
+        + _esc(
+            'Installed plugins add options in the group "Options provided by plugins"; --list-plugins shows them.'
+        )
+    )
     out.append(".SH EXAMPLES")
     for text, example in EXAMPLES[prog]:
         out.append(f".PP\n{_esc(text)}\n.PP\n.RS\n.nf\n{_esc(example)}\n.fi\n.RE")

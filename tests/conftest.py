@@ -30,7 +30,9 @@ for var in ("FX_URI", "FLUX_URI", "FX_BACKEND", "FX_CLI_PLUGINPATH", "FX_CLI_PLU
     os.environ.pop(var, None)
 
 
-def fx(*args: str, input: str | None = None, env: dict | None = None, timeout: float = 60, cwd=None) -> subprocess.CompletedProcess:
+def fx(
+    *args: str, input: str | None = None, env: dict | None = None, timeout: float = 60, cwd=None
+) -> subprocess.CompletedProcess:
     """Run an installed command (fxsub, fxrun, ...) and capture its output."""
     full_env = dict(os.environ)
     full_env.update(env or {})

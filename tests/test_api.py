@@ -41,13 +41,27 @@ def test_submit_errors(handle):
     with pytest.raises(OSError, match="urgency range"):
         job.submit(handle, cmd("true"), urgency=99)
     with pytest.raises(OSError, match="count must have exactly one key set"):
-        job.submit(handle, '{"resources":[],"tasks":[{"command":["a"],"slot":"task","count":{}}],"attributes":{"system":{"duration":0}},"version":1}')
+        job.submit(
+            handle,
+            '{"resources":[],"tasks":[{"command":["a"],"slot":"task","count":{}}],"attributes":{"system":{"duration":0}},"version":1}',
+        )
 
 
 def test_event_watch_and_wait(handle):
     jobid = job.submit(handle, cmd("sleep", "0"))
     events = [e.name for e in job.event_watch(handle, jobid)]
-    assert events == ["submit", "validate", "depend", "priority", "alloc", "start", "finish", "release", "free", "clean"]
+    assert events == [
+        "submit",
+        "validate",
+        "depend",
+        "priority",
+        "alloc",
+        "start",
+        "finish",
+        "release",
+        "free",
+        "clean",
+    ]
     assert job.event_wait(handle, jobid, "start").name == "start"
     with pytest.raises(OSError) as exc:
         job.event_wait(handle, jobid, "foo")
@@ -69,7 +83,9 @@ def test_kill_cancel_raise(handle):
     job.event_wait(handle, jobid, "start")
     job.cancel(handle, jobid, "enough")
     info = job.result(handle, jobid)
-    assert info.result == "CANCELED" and info.exception.note == "enough" and info.waitstatus == 36608
+    assert (
+        info.result == "CANCELED" and info.exception.note == "enough" and info.waitstatus == 36608
+    )
     held = job.submit(handle, cmd("true"), urgency=0)
     job.job_raise(handle, held, "test", 0, "raised")
     info = job.result(handle, held)
@@ -84,9 +100,14 @@ def test_async_functions(handle):
     assert job.result_async(handle, jobid).get_info().result == "COMPLETED"
     seen = []
     done = concurrent.futures.Future()
-    job.submit_async(handle, cmd("true")).then(lambda fut, tag: (seen.append(tag), done.set_result(fut.get_id())), "cb")
+    job.submit_async(handle, cmd("true")).then(
+        lambda fut, tag: (seen.append(tag), done.set_result(fut.get_id())), "cb"
+    )
     assert done.result(timeout=30) > 0 and seen == ["cb"]
-    assert job.cancel_async(handle, job.submit(handle, cmd("true"), urgency=0)).result(timeout=30) is None
+    assert (
+        job.cancel_async(handle, job.submit(handle, cmd("true"), urgency=0)).result(timeout=30)
+        is None
+    )
 
 
 def test_waitable_jobs(handle):
@@ -120,7 +141,9 @@ def test_executor():
             fut.add_event_callback(name, lambda f, ev: events.append(ev.name))
         assert fut.result(timeout=60) == 0
         time.sleep(0.3)
-        assert jobids == [fut.jobid()] and {"start", "finish", "depend", "priority", "free"} <= set(events)
+        assert jobids == [fut.jobid()] and {"start", "finish", "depend", "priority", "free"} <= set(
+            events
+        )
         with pytest.raises(ValueError):
             fut.add_event_callback("validate", print)
         attached = executor.attach(fut.jobid())
@@ -142,7 +165,9 @@ def test_asyncio_interface():
     from fluxcli.job import aio
 
     async def main():
-        jobids = await asyncio.gather(aio.submit(cmd("echo", "pancakes")), aio.submit(cmd("sleep", "0.2")), asyncio.sleep(0.1))
+        jobids = await asyncio.gather(
+            aio.submit(cmd("echo", "pancakes")), aio.submit(cmd("sleep", "0.2")), asyncio.sleep(0.1)
+        )
         infos = [await aio.result(j) for j in jobids[:2]]
         names = [e.name async for e in aio.event_watch(jobids[0])]
         return infos, names

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import BIN, ROOT
+from conftest import ROOT
 
 
 def dry(run, *args, **kw):
@@ -18,11 +18,27 @@ def test_options_stop_at_first_non_option(run):
     js = dry(run, "fxsub", "-n2", "hostname", "--job-name=foo")
     assert js["tasks"][0]["command"] == ["hostname", "--job-name=foo"]
     assert dry(run, "fxsub", "-1")["tasks"][0]["command"] == ["-1"]
-    assert dry(run, "fxrun", "--", "--", "hostname", "-n1")["tasks"][0]["command"] == ["--", "hostname", "-n1"]
-    assert dry(run, "fxalloc", "-n1", "--", "myapp", "--n=2")["tasks"][0]["command"] == ["flux", "broker", "--", "myapp", "--n=2"]
+    assert dry(run, "fxrun", "--", "--", "hostname", "-n1")["tasks"][0]["command"] == [
+        "--",
+        "hostname",
+        "-n1",
+    ]
+    assert dry(run, "fxalloc", "-n1", "--", "myapp", "--n=2")["tasks"][0]["command"] == [
+        "flux",
+        "broker",
+        "--",
+        "myapp",
+        "--n=2",
+    ]
     assert dry(run, "fxsub", "-vn4", "app")["resources"][0]["count"] == 4
-    assert dry(run, "fxsub", "--require=gpu", "app")["attributes"]["system"]["constraints"] == {"properties": ["gpu"]}
-    assert dry(run, "fxalloc", "--broker-opt=-v", "-n1")["tasks"][0]["command"] == ["flux", "broker", "-v"]
+    assert dry(run, "fxsub", "--require=gpu", "app")["attributes"]["system"]["constraints"] == {
+        "properties": ["gpu"]
+    }
+    assert dry(run, "fxalloc", "--broker-opt=-v", "-n1")["tasks"][0]["command"] == [
+        "flux",
+        "broker",
+        "-v",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -31,18 +47,62 @@ def test_options_stop_at_first_non_option(run):
         (["fxsub", "--time", "app"], 2, "fxsub: error: unrecognized arguments: --time"),
         (["fxsub", "-n"], 2, "fxsub: error: argument -n/--ntasks: expected one argument"),
         (["fxsub"], 1, "fxsub: error: job command and arguments are missing"),
-        (["fxsub", "--dry-run", "-n", "abc", "app"], 1, "fxsub: error: --ntasks: invalid int value 'abc'"),
+        (
+            ["fxsub", "--dry-run", "-n", "abc", "app"],
+            1,
+            "fxsub: error: --ntasks: invalid int value 'abc'",
+        ),
         (["fxbatch", "--dry-run", "-n", "x", "app.sh"], 2, "fxbatch: error: "),
-        (["fxsub", "--dry-run", "-t", "00:30", "app"], 1, "fxsub: error: invalid Flux standard duration"),
-        (["fxsub", "--dry-run", "--begin-time=foo", "app"], 1, 'fxsub: error: Invalid datetime: "foo"'),
-        (["fxsub", "--dry-run", "--cc=foo", "app"], 1, "fxsub: error: IDset(): Invalid argument: foo"),
-        (["fxsub", "--dry-run", "--cc=1", "--bcc=1", "app"], 1, "specify only one of --cc or --bcc"),
-        (["fxsub", "--dry-run", "--cc=1", "awk", "{print $1}"], 1, "Invalid replacement string in command: '{print $1}'"),
-        (["fxsub", "--dry-run", "--cc=1", "--setattr=x={foo}", "app"], 1, "Replacement key 'foo' not found"),
-        (["fxsub", "--dry-run", "--requires=&x", "app"], 1, "--requires='&x': Invalid token '&' at position 0"),
-        (["fxsub", "--dry-run", "-o", "foo", "-o", "foo.bar=1", "app"], 1, "failed to set attributes.system.shell.options.foo.bar to 1"),
-        (["fxsub", "--dry-run", "--resources-shape=x", "--resources-json=y", "app"], 1, "mutually exclusive"),
-        (["fxsub", "--dry-run", "--add-file=/tmp", "app"], 1, "--add-file=/tmp: [Errno 21] Is a directory: '/tmp'"),
+        (
+            ["fxsub", "--dry-run", "-t", "00:30", "app"],
+            1,
+            "fxsub: error: invalid Flux standard duration",
+        ),
+        (
+            ["fxsub", "--dry-run", "--begin-time=foo", "app"],
+            1,
+            'fxsub: error: Invalid datetime: "foo"',
+        ),
+        (
+            ["fxsub", "--dry-run", "--cc=foo", "app"],
+            1,
+            "fxsub: error: IDset(): Invalid argument: foo",
+        ),
+        (
+            ["fxsub", "--dry-run", "--cc=1", "--bcc=1", "app"],
+            1,
+            "specify only one of --cc or --bcc",
+        ),
+        (
+            ["fxsub", "--dry-run", "--cc=1", "awk", "{print $1}"],
+            1,
+            "Invalid replacement string in command: '{print $1}'",
+        ),
+        (
+            ["fxsub", "--dry-run", "--cc=1", "--setattr=x={foo}", "app"],
+            1,
+            "Replacement key 'foo' not found",
+        ),
+        (
+            ["fxsub", "--dry-run", "--requires=&x", "app"],
+            1,
+            "--requires='&x': Invalid token '&' at position 0",
+        ),
+        (
+            ["fxsub", "--dry-run", "-o", "foo", "-o", "foo.bar=1", "app"],
+            1,
+            "failed to set attributes.system.shell.options.foo.bar to 1",
+        ),
+        (
+            ["fxsub", "--dry-run", "--resources-shape=x", "--resources-json=y", "app"],
+            1,
+            "mutually exclusive",
+        ),
+        (
+            ["fxsub", "--dry-run", "--add-file=/tmp", "app"],
+            1,
+            "--add-file=/tmp: [Errno 21] Is a directory: '/tmp'",
+        ),
         (["fxsub", "--input=0", "app"], 1, "per-task input not supported for submit"),
         (["fxsub", "--flags=foo", "app"], 1, "--flags: Unknown flag foo"),
         (["fxalloc", "--dry-run"], 1, "Number of slots to allocate must be specified"),
@@ -66,7 +126,9 @@ def test_fx_debug_shows_traceback(run):
     assert proc.returncode == 1 and "Traceback" in proc.stderr
 
 
-@pytest.mark.parametrize("cmd", ["fxsub", "fxrun", "fxbatch", "fxalloc", "fxbulksubmit", "fxcancel", "fxjobs", "fxwatch"])
+@pytest.mark.parametrize(
+    "cmd", ["fxsub", "fxrun", "fxbatch", "fxalloc", "fxbulksubmit", "fxcancel", "fxjobs", "fxwatch"]
+)
 def test_help_of_every_command(run, cmd):
     proc = run(cmd, "--help")
     assert proc.returncode == 0 and "Usage:" in proc.stdout and proc.stderr == ""
@@ -81,7 +143,10 @@ def test_help_lists_plugin_group(run):
 
 def test_help_topic(run):
     proc = run("fxsub", "--help=resources-shape")
-    assert proc.returncode == 0 and "Documentation for plugin providing option `--resources-shape`" in proc.stdout
+    assert (
+        proc.returncode == 0
+        and "Documentation for plugin providing option `--resources-shape`" in proc.stdout
+    )
     assert "Documentation" in run("fxsub", "--help", "resources-shape").stdout
 
 
@@ -92,10 +157,16 @@ def test_list_plugins(run):
 
 def test_batch_directives_and_command_line(run, tmp_path):
     script = tmp_path / "job.sh"
-    script.write_text("#!/bin/sh\n#FLUX: -N1\n#FLUX: --job-name=dirjob\n#FLUX: --env=A=1\nhostname\n")
+    script.write_text(
+        "#!/bin/sh\n#FLUX: -N1\n#FLUX: --job-name=dirjob\n#FLUX: --env=A=1\nhostname\n"
+    )
     js = dry(run, "fxbatch", "--job-name=cli", "--env=B=2", str(script), cwd=tmp_path)
     system = js["attributes"]["system"]
-    assert system["job"]["name"] == "cli" and system["environment"]["A"] == "1" and system["environment"]["B"] == "2"
+    assert (
+        system["job"]["name"] == "cli"
+        and system["environment"]["A"] == "1"
+        and system["environment"]["B"] == "2"
+    )
     bad = tmp_path / "bad.sh"
     bad.write_text("#!/bin/sh\n#FLUX: --no-such-option\n")
     proc = run("fxbatch", "--dry-run", str(bad))
@@ -106,28 +177,67 @@ def test_batch_directives_and_command_line(run, tmp_path):
     assert wrapped["attributes"]["system"]["files"]["script"]["data"] == "#!/bin/sh\necho hi\n"
     binary = tmp_path / "bin.sh"
     binary.write_bytes(b"\xff\xfe")
-    assert "does not appear to be a script" in run("fxbatch", "--dry-run", "-n1", str(binary)).stderr
+    assert (
+        "does not appear to be a script" in run("fxbatch", "--dry-run", "-n1", str(binary)).stderr
+    )
 
 
 def test_bulksubmit_dry_run(run):
-    proc = run("fxbulksubmit", "--dry-run", "--sep=None", "{seq}", "{seq1}", "{}", "{.%}", "{./}", "{.//}", "{./%}",
-               input="/a/b/c/d.txt /a/b/c/d c.txt\n")
+    proc = run(
+        "fxbulksubmit",
+        "--dry-run",
+        "--sep=None",
+        "{seq}",
+        "{seq1}",
+        "{}",
+        "{.%}",
+        "{./}",
+        "{.//}",
+        "{./%}",
+        input="/a/b/c/d.txt /a/b/c/d c.txt\n",
+    )
     assert proc.stdout.splitlines() == [
         "bulksubmit: submit 0 1 /a/b/c/d.txt /a/b/c/d d.txt /a/b/c d",
         "bulksubmit: submit 1 2 /a/b/c/d /a/b/c/d d /a/b/c d",
         "bulksubmit: submit 2 3 c.txt c c.txt  c",
     ]
-    proc = run("fxbulksubmit", "--dry-run", "{0}:{1}", ":::", "0", "1", "2", "3", "4", "4", ":::+", "a", "b", "c")
-    assert [line.split()[-1] for line in proc.stdout.splitlines()] == ["0:a", "1:b", "2:c", "3:a", "4:b", "4:c"]
+    proc = run(
+        "fxbulksubmit",
+        "--dry-run",
+        "{0}:{1}",
+        ":::",
+        "0",
+        "1",
+        "2",
+        "3",
+        "4",
+        "4",
+        ":::+",
+        "a",
+        "b",
+        "c",
+    )
+    assert [line.split()[-1] for line in proc.stdout.splitlines()] == [
+        "0:a",
+        "1:b",
+        "2:c",
+        "3:a",
+        "4:b",
+        "4:c",
+    ]
     proc = run("fxbulksubmit", "--dry-run", "sleep", "{0}.{1}", ":::", "0", "1", ":::", "0", "5")
-    assert proc.stdout.splitlines() == [f"bulksubmit: submit sleep {a}.{b}" for a in "01" for b in "05"]
+    assert proc.stdout.splitlines() == [
+        f"bulksubmit: submit sleep {a}.{b}" for a in "01" for b in "05"
+    ]
     proc = run("fxbulksubmit", "--dry-run", "-n", "{}", "--job-name={}", "hostname", ":::", "2")
     assert proc.stdout == "bulksubmit: submit -n2 --job-name=2 hostname\n"
     proc = run("fxbulksubmit", "--dry-run", "--cc=1-2", "echo", "{}", ":::", "1")
     assert proc.stdout == "bulksubmit: submit --cc=1-2 echo 1\n"
     proc = run("fxbulksubmit", "--dry-run", "echo", "{1}", ":::", "0")
     assert proc.returncode == 1 and "Invalid replacement string in command: '{1}'" in proc.stderr
-    assert run("fxbulksubmit", "--dry-run", "echo", input="").stderr.endswith("no jobs provided for bulk submission\n")
+    assert run("fxbulksubmit", "--dry-run", "echo", input="").stderr.endswith(
+        "no jobs provided for bulk submission\n"
+    )
 
 
 def test_importing_cli_is_light():
@@ -136,7 +246,9 @@ def test_importing_cli_is_light():
         "bad = [m for m in ('rich', 'yaml', 'pluggy', 'click', 'sqlite3') if m in sys.modules];"
         "print(bad)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -145,7 +257,9 @@ def test_jobspec_package_imports_no_cli_or_backend():
         "import sys; from fluxcli.jobspec import JobspecV1; JobspecV1.from_command(['a']);"
         "print([m for m in sys.modules if m.startswith(('click', 'rich', 'fluxcli.backends', 'fluxcli.plugins.registry', 'pluggy'))])"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -159,6 +273,10 @@ def test_man_pages_cover_every_option_and_render():
         for param in build_command(prog, name).params:
             if not param.hidden:
                 assert param.opts[-1].replace("-", "\\-") in page, (name, param.opts)
-        proc = subprocess.run(["man", "--warnings", "-l", str(ROOT / "man" / f"{name}.1")],
-                              capture_output=True, text=True, env={"MANWIDTH": "80", "PATH": "/usr/bin:/bin"})
+        proc = subprocess.run(
+            ["man", "--warnings", "-l", str(ROOT / "man" / f"{name}.1")],
+            capture_output=True,
+            text=True,
+            env={"MANWIDTH": "80", "PATH": "/usr/bin:/bin"},
+        )
         assert proc.returncode == 0 and proc.stderr == "" and name.upper() in proc.stdout

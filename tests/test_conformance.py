@@ -12,17 +12,25 @@ from conftest import BIN, load_cases
 PROGS = {"submit": "fxsub", "run": "fxrun", "batch": "fxbatch", "alloc": "fxalloc"}
 CASES = load_cases()
 RLIMITS = {
-    "cpu": resource.RLIMIT_CPU, "fsize": resource.RLIMIT_FSIZE, "data": resource.RLIMIT_DATA,
-    "stack": resource.RLIMIT_STACK, "core": resource.RLIMIT_CORE, "nofile": resource.RLIMIT_NOFILE,
-    "as": resource.RLIMIT_AS, "rss": resource.RLIMIT_RSS, "nproc": resource.RLIMIT_NPROC,
+    "cpu": resource.RLIMIT_CPU,
+    "fsize": resource.RLIMIT_FSIZE,
+    "data": resource.RLIMIT_DATA,
+    "stack": resource.RLIMIT_STACK,
+    "core": resource.RLIMIT_CORE,
+    "nofile": resource.RLIMIT_NOFILE,
+    "as": resource.RLIMIT_AS,
+    "rss": resource.RLIMIT_RSS,
+    "nproc": resource.RLIMIT_NPROC,
 }
 
 
 def _host_rlimits(jobspec: dict, args: list[str]) -> dict:
     explicit = {
         rule.split("=")[0]
-        for arg in args if arg.startswith("--rlimit=")
-        for rule in arg.split("=", 1)[1].split(",") if "=" in rule
+        for arg in args
+        if arg.startswith("--rlimit=")
+        for rule in arg.split("=", 1)[1].split(",")
+        if "=" in rule
     }
     limits = jobspec["attributes"]["system"].get("shell", {}).get("options", {}).get("rlimit", {})
     for name in limits:
@@ -47,7 +55,12 @@ def test_dry_run_matches_reference(case, scratch):
     env = dict(CASES["env"])  # exactly the reference's environment
     proc = subprocess.run(
         [str(BIN / PROGS[case["prog"]]), "--dry-run", *case["args"]],
-        cwd=scratch, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30,
+        cwd=scratch,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=30,
     )
     assert "Traceback" not in proc.stderr
     if case["rc"] != 0:

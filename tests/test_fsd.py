@@ -9,8 +9,18 @@ from fluxcli.jobspec.fsd import decode_duration, fsd, parse_datetime, parse_fsd
 
 @pytest.mark.parametrize(
     "text,seconds",
-    [("5", 5.0), ("5s", 5.0), ("1.5m", 90.0), ("4h", 14400.0), ("5d", 432000.0), ("100ms", 0.1),
-     ("1e3s", 1000.0), (".5m", 30.0), ("inf", math.inf), ("INFINITY", math.inf)],
+    [
+        ("5", 5.0),
+        ("5s", 5.0),
+        ("1.5m", 90.0),
+        ("4h", 14400.0),
+        ("5d", 432000.0),
+        ("100ms", 0.1),
+        ("1e3s", 1000.0),
+        (".5m", 30.0),
+        ("inf", math.inf),
+        ("INFINITY", math.inf),
+    ],
 )
 def test_parse_fsd(text, seconds):
     assert parse_fsd(text) == pytest.approx(seconds)
@@ -24,7 +34,15 @@ def test_parse_fsd_invalid(text):
 
 @pytest.mark.parametrize(
     "seconds,text",
-    [(math.inf, "inf"), (0.0001, "0s"), (1.5, "1.500s"), (30, "30s"), (90, "1.5m"), (7200, "2h"), (172800, "2d")],
+    [
+        (math.inf, "inf"),
+        (0.0001, "0s"),
+        (1.5, "1.500s"),
+        (30, "30s"),
+        (90, "1.5m"),
+        (7200, "2h"),
+        (172800, "2d"),
+    ],
 )
 def test_fsd_format(seconds, text):
     assert fsd(seconds) == text

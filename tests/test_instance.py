@@ -19,7 +19,12 @@ def private_instance(tmp_path):
     state = tmp_path / "state"
     env = {"FX_STATE_DIR": str(state)}
     yield state, env
-    subprocess.run([str(BIN / "fx"), "instance", "stop"], env={**os.environ, **env}, capture_output=True, timeout=30)
+    subprocess.run(
+        [str(BIN / "fx"), "instance", "stop"],
+        env={**os.environ, **env},
+        capture_output=True,
+        timeout=30,
+    )
 
 
 def _backend(state):
@@ -109,15 +114,21 @@ def test_other_uid_is_refused(run):
     os.chmod(state / "local.sock", 0o777)
     code = (
         "import socket, os; s = socket.socket(socket.AF_UNIX); s.connect(os.environ['SOCK']);"
-        "s.sendall(b'{\"id\":1,\"method\":\"status\"}\\n'); print(s.makefile().readline())"
+        's.sendall(b\'{"id":1,"method":"status"}\\n\'); print(s.makefile().readline())'
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code], env={"SOCK": str(state / "local.sock")}, capture_output=True, text=True,
-        preexec_fn=lambda: (os.setgid(65534), os.setuid(65534)), timeout=30,
+        [sys.executable, "-c", code],
+        env={"SOCK": str(state / "local.sock")},
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: (os.setgid(65534), os.setuid(65534)),
+        timeout=30,
     )
     try:
         reply = json.loads(proc.stdout)
-        assert reply["error"]["errno"] == 1 and "not the instance owner" in reply["error"]["message"]
+        assert (
+            reply["error"]["errno"] == 1 and "not the instance owner" in reply["error"]["message"]
+        )
         os.chmod(state, 0o700)
         assert run("fx", "instance", "status", env=env).returncode == 0
     finally:
@@ -143,7 +154,9 @@ def test_malformed_requests_get_errors(private_instance, run):
     assert "invalid request" in ask(b'{"id":3,"method":"submit","params":{}}\n')["error"]["message"]
     assert ask(b'{"id":4,"method":"submit","params":{"jobspec":"{}"}}\n')["error"]["errno"] == 22
     assert ask(b'{"id":5,"method":"cancel","params":{"id":"x"}}\n')["error"]["errno"] == 22
-    assert ask(b'{"id":6,"method":"watch","params":{"id":1,"log":"../etc"}}\n')["error"]["errno"] == 22
+    assert (
+        ask(b'{"id":6,"method":"watch","params":{"id":1,"log":"../etc"}}\n')["error"]["errno"] == 22
+    )
     try:  # the instance answers an oversized request with an error and hangs up
         sock.sendall(b"x" * (17 * 1024 * 1024) + b"\n")
         reply = reader.readline()
@@ -158,7 +171,7 @@ def test_jobspec_rejections_are_clear(private_instance, run):
     state, env = private_instance
     proc = run("fxsub", "--urgency=40", "true", env=env)
     assert proc.returncode == 1 and "urgency range is [0:31]" in proc.stderr
-    proc = run("fxsub", "--setattr=system.duration=\"x\"", "true", env=env)
+    proc = run("fxsub", '--setattr=system.duration="x"', "true", env=env)
     assert proc.returncode == 1 and "duration must be a number" in proc.stderr
 
 
@@ -179,7 +192,11 @@ def test_idle_exit(tmp_path, run):
 
 
 def test_virtual_nodes(tmp_path, run):
-    env = {"FX_STATE_DIR": str(tmp_path / "vn"), "FX_LOCAL_NODES": "2", "FX_LOCAL_CORES_PER_NODE": "1"}
+    env = {
+        "FX_STATE_DIR": str(tmp_path / "vn"),
+        "FX_LOCAL_NODES": "2",
+        "FX_LOCAL_CORES_PER_NODE": "1",
+    }
     try:
         proc = run("fxrun", "-N2", "-x", "--label-io", "sh", "-c", "echo $FLUX_JOB_NNODES", env=env)
         assert proc.returncode == 0 and sorted(proc.stdout.split()) == ["0:", "1:", "2", "2"]

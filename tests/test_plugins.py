@@ -57,7 +57,11 @@ def plugin_dir(tmp_path, monkeypatch, fresh_registry):
 
 def test_option_naming():
     opt = CLIPluginOption("--my-option", prefix="site")
-    assert (opt.name, opt.dest, opt._unprefixed_dest) == ("--site-my-option", "site_my_option", "my_option")
+    assert (opt.name, opt.dest, opt._unprefixed_dest) == (
+        "--site-my-option",
+        "site_my_option",
+        "my_option",
+    )
     explicit = CLIPluginOption("--x", prefix="site", dest="why")
     assert explicit.dest == "why" and explicit._unprefixed_dest is None
     assert CLIPluginOption("--multi-user").name == "--multi-user"
@@ -67,22 +71,45 @@ def test_option_naming():
 
 def test_builtin_shape_plugin_goes_through_registry(fresh_registry):
     registry = CLIPluginRegistry("submit")
-    assert [o.name for o in registry.options if o.dest.startswith("resources")] == ["--resources-shape", "--resources-json"]
+    assert [o.name for o in registry.options if o.dest.startswith("resources")] == [
+        "--resources-shape",
+        "--resources-json",
+    ]
     js = JobspecV1.from_submit(["app"], resources_shape="slot=2/core")
-    assert js.resources == [{"type": "slot", "count": 2, "label": "task", "with": [{"type": "core", "count": 1}]}]
+    assert js.resources == [
+        {"type": "slot", "count": 2, "label": "task", "with": [{"type": "core", "count": 1}]}
+    ]
 
 
 def test_flux_cliplugin_file_runs_unchanged(plugin_dir, run):
     (plugin_dir / "policy.py").write_text(FLUX_STYLE)
-    js = json.loads(run("fxsub", "--dry-run", "--ex-match-policy=firstnodex", "--ex-feasibility", "app",
-                        env={"FX_CLI_PLUGINPATH": str(plugin_dir)}).stdout)
+    js = json.loads(
+        run(
+            "fxsub",
+            "--dry-run",
+            "--ex-match-policy=firstnodex",
+            "--ex-feasibility",
+            "app",
+            env={"FX_CLI_PLUGINPATH": str(plugin_dir)},
+        ).stdout
+    )
     assert js["attributes"]["system"]["fluxion_match_policy"] == "firstnodex"
     assert js["attributes"]["user"]["feasible"] is True
-    js = json.loads(run("fxsub", "--dry-run", "--ex-match-policy=wholenode", "app", env={"FX_CLI_PLUGINPATH": str(plugin_dir)}).stdout)
+    js = json.loads(
+        run(
+            "fxsub",
+            "--dry-run",
+            "--ex-match-policy=wholenode",
+            "app",
+            env={"FX_CLI_PLUGINPATH": str(plugin_dir)},
+        ).stdout
+    )
     assert js["resources"][0]["type"] == "node"  # preinit set args.nodes through the proxy
     proc = run("fxsub", "--ex-junk", "app", env={"FX_CLI_PLUGINPATH": str(plugin_dir)})
     assert proc.returncode == 2 and "unrecognized arguments: --ex-junk" in proc.stderr
-    help_text = run("fxsub", "--help=ex-match-policy", env={"FX_CLI_PLUGINPATH": str(plugin_dir)}).stdout
+    help_text = run(
+        "fxsub", "--help=ex-match-policy", env={"FX_CLI_PLUGINPATH": str(plugin_dir)}
+    ).stdout
     assert "Pick the scheduler match policy." in help_text
     registry = CLIPluginRegistry("submit")
     assert {"ex_match_policy", "ex_feasibility"} <= {o.dest for o in registry.options}
@@ -104,7 +131,9 @@ def test_validate_runs_before_submission(plugin_dir, run, handle):
 
 def test_pluggy_module_in_path(plugin_dir, run):
     (plugin_dir / "tagger.py").write_text(HOOK_MODULE)
-    js = json.loads(run("fxsub", "--dry-run", "app", env={"FX_CLI_PLUGINPATH": str(plugin_dir)}).stdout)
+    js = json.loads(
+        run("fxsub", "--dry-run", "app", env={"FX_CLI_PLUGINPATH": str(plugin_dir)}).stdout
+    )
     assert js["attributes"]["user"]["tagged_by"] == "submit"
 
 
@@ -114,13 +143,15 @@ def test_broken_and_conflicting_plugins_are_skipped(plugin_dir, tmp_path, run):
     second = tmp_path / "second"
     second.mkdir()
     (second / "policy2.py").write_text(FLUX_STYLE.replace("MatchPolicy", "OtherPolicy"))
-    (plugin_dir / "c_nodes.py").write_text(textwrap.dedent('''
+    (plugin_dir / "c_nodes.py").write_text(
+        textwrap.dedent("""
         from fluxcli.plugins import CLIPlugin
         class Nodes(CLIPlugin):
             def __init__(self, prog):
                 super().__init__(prog, prefix=None)
                 self.add_option("--nodes")
-    '''))
+    """)
+    )
     env = {"FX_CLI_PLUGINPATH": f"{plugin_dir}:{second}"}
     proc = run("fxsub", "--dry-run", "--ex-match-policy=x", "app", env=env)
     assert proc.returncode == 0, proc.stderr
@@ -133,7 +164,11 @@ def test_broken_and_conflicting_plugins_are_skipped(plugin_dir, tmp_path, run):
 
 def test_override_path_and_disable_entry_points(plugin_dir, run):
     (plugin_dir / "policy.py").write_text(FLUX_STYLE)
-    out = run("fxsub", "--list-plugins", env={"FX_CLI_PLUGINPATH_OVERRIDE": "", "FX_NO_ENTRYPOINT_PLUGINS": "1"}).stdout
+    out = run(
+        "fxsub",
+        "--list-plugins",
+        env={"FX_CLI_PLUGINPATH_OVERRIDE": "", "FX_NO_ENTRYPOINT_PLUGINS": "1"},
+    ).stdout
     assert "MatchPolicy" not in out and "site-project" not in out and "Searched only" in out
 
 
@@ -147,7 +182,10 @@ def test_installed_entry_point_package(run, handle, fresh_registry):
     assert "--amd-gpumode" not in run("fxsub", "--help").stdout  # only batch/alloc
     before = len(handle.backend.list_jobs(1000))
     proc = run("fxsub", "--site-project=a b", "true")
-    assert proc.returncode == 1 and proc.stderr == "fxsub: error: invalid project 'a b': project names have no spaces\n"
+    assert (
+        proc.returncode == 1
+        and proc.stderr == "fxsub: error: invalid project 'a b': project names have no spaces\n"
+    )
     assert len(handle.backend.list_jobs(1000)) == before
     assert JobspecV1.from_submit(["a"], site_project="p").getattr("user.project") == "p"
 

@@ -53,9 +53,14 @@ def test_rlimits():
     limits = get_filtered_rlimits([])
     assert "memlock" not in limits and "core" in limits
     assert get_filtered_rlimits(["-*,core"]) == {"core": get_filtered_rlimits([])["core"]}
-    assert get_filtered_rlimits(["-*", "nofile=1024", "stack=infinity"]) == {"nofile": 1024, "stack": -1}
+    assert get_filtered_rlimits(["-*", "nofile=1024", "stack=infinity"]) == {
+        "nofile": 1024,
+        "stack": -1,
+    }
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    assert get_filtered_rlimits(["-*", "nofile"])["nofile"] == (-1 if soft == resource.RLIM_INFINITY else soft)
+    assert get_filtered_rlimits(["-*", "nofile"])["nofile"] == (
+        -1 if soft == resource.RLIM_INFINITY else soft
+    )
     with pytest.raises(ValueError, match='No corresponding rlimit matching "frobnitz"'):
         get_filtered_rlimits(["frobnitz"])
     with pytest.raises(ValueError, match='Invalid rlimit "frob"'):
@@ -66,9 +71,13 @@ def test_rlimits():
 
 @pytest.mark.parametrize(
     "arg,want",
-    [("@", {"signum": 10, "timeleft": 60}), ("15", {"signum": 15, "timeleft": 60}),
-     ("USR2@10m", {"signum": 12, "timeleft": 600.0}), ("15@1.5", {"signum": 15, "timeleft": 1.5}),
-     ("SIGTERM@30s", {"signum": 15, "timeleft": 30.0})],
+    [
+        ("@", {"signum": 10, "timeleft": 60}),
+        ("15", {"signum": 15, "timeleft": 60}),
+        ("USR2@10m", {"signum": 12, "timeleft": 600.0}),
+        ("15@1.5", {"signum": 15, "timeleft": 1.5}),
+        ("SIGTERM@30s", {"signum": 15, "timeleft": 30.0}),
+    ],
 )
 def test_signal_option(arg, want):
     assert parse_signal_option(arg) == want
@@ -76,8 +85,12 @@ def test_signal_option(arg, want):
 
 @pytest.mark.parametrize(
     "arg,msg",
-    [("SIGFOO", "--signal=SIGFOO: signal 'SIGFOO' is invalid"), ("SIG", "signal 'SIG' is invalid"),
-     ("-1", "--signal=-1: signal must be > 0"), ("@3y", "--signal=@3y: invalid Flux standard duration")],
+    [
+        ("SIGFOO", "--signal=SIGFOO: signal 'SIGFOO' is invalid"),
+        ("SIG", "signal 'SIG' is invalid"),
+        ("-1", "--signal=-1: signal must be > 0"),
+        ("@3y", "--signal=@3y: invalid Flux standard duration"),
+    ],
 )
 def test_signal_errors(arg, msg):
     with pytest.raises(ValueError, match=msg):
@@ -91,13 +104,20 @@ def test_decode_signal():
 
 
 def test_dependency_uris():
-    assert dependency_array_create(["foo:1234", "foo:3.1415", "foo:f1?val=bar", "foo:f1?val=a&val=b"]) == [
+    assert dependency_array_create(
+        ["foo:1234", "foo:3.1415", "foo:f1?val=bar", "foo:f1?val=a&val=b"]
+    ) == [
         {"scheme": "foo", "value": "1234"},
         {"scheme": "foo", "value": "3.1415"},
         {"scheme": "foo", "value": "f1", "val": "bar"},
         {"scheme": "foo", "value": "f1", "val": ["a", "b"]},
     ]
-    assert parse_uri_arg("afterok:1?n=2&x=1.5", "dependency") == {"scheme": "afterok", "value": "1", "n": 2, "x": 1.5}
+    assert parse_uri_arg("afterok:1?n=2&x=1.5", "dependency") == {
+        "scheme": "afterok",
+        "value": "1",
+        "n": 2,
+        "x": 1.5,
+    }
     assert parse_uri_arg("cyclic", "taskmap") == {"scheme": "cyclic", "value": ""}
     with pytest.raises(ValueError, match='Invalid dependency URI ":foo"'):
         parse_uri_arg(":foo", "dependency")

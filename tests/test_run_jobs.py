@@ -20,7 +20,9 @@ def names(run, jobid, path="eventlog"):
 
 
 def test_fxrun_runs_tasks(run):
-    proc = run("fxrun", "-n2", "--label-io", "sh", "-c", "echo rank=$FLUX_TASK_RANK size=$FLUX_JOB_SIZE")
+    proc = run(
+        "fxrun", "-n2", "--label-io", "sh", "-c", "echo rank=$FLUX_TASK_RANK size=$FLUX_JOB_SIZE"
+    )
     assert proc.returncode == 0
     assert sorted(proc.stdout.splitlines()) == ["0: rank=0 size=2", "1: rank=1 size=2"]
 
@@ -43,20 +45,43 @@ def test_job_eventlogs_follow_rfc21(run):
     jobid = run("fxsub", "-n2", "sh", "-c", "exit 2").stdout.strip()
     assert run("fx", "job", "status", jobid).returncode == 2
     log = events(run, jobid)
-    assert [e["name"] for e in log] == ["submit", "validate", "depend", "priority", "alloc", "start", "finish", "release", "free", "clean"]
+    assert [e["name"] for e in log] == [
+        "submit",
+        "validate",
+        "depend",
+        "priority",
+        "alloc",
+        "start",
+        "finish",
+        "release",
+        "free",
+        "clean",
+    ]
     assert log[0]["context"] == {"userid": os.getuid(), "urgency": 16, "flags": 0, "version": 1}
     assert log[6]["context"] == {"status": 512}
     assert log[7]["context"] == {"ranks": "all", "final": True}
-    assert re.fullmatch(r"rank0/core(\d|\[\d+-\d+\])", log[4]["context"]["annotations"]["sched"]["resource_summary"])
+    assert re.fullmatch(
+        r"rank0/core(\d|\[\d+-\d+\])", log[4]["context"]["annotations"]["sched"]["resource_summary"]
+    )
     exec_log = names(run, jobid, "exec")
     assert exec_log[:4] == ["init", "starting", "shell.init", "shell.start"]
-    assert exec_log[-3:] == ["shell-exit", "complete", "done"] and exec_log.count("shell.task-exit") == 2
+    assert (
+        exec_log[-3:] == ["shell-exit", "complete", "done"]
+        and exec_log.count("shell.task-exit") == 2
+    )
 
 
 def test_task_environment_and_files(run, tmp_cwd):
     proc = run(
-        "fxrun", "--env=-*", "--env=PATH", "--env=KEEP=yes", "--env=TMPL={{tmpdir}}/x", "--add-file=data.txt=hello\\n",
-        "sh", "-c", 'echo $KEEP $FLUX_JOB_NNODES $FLUX_TASK_LOCAL_ID; test "$TMPL" = "$FLUX_JOB_TMPDIR/x" && cat $FLUX_JOB_TMPDIR/data.txt; echo $FLUX_JOB_ID; pwd',
+        "fxrun",
+        "--env=-*",
+        "--env=PATH",
+        "--env=KEEP=yes",
+        "--env=TMPL={{tmpdir}}/x",
+        "--add-file=data.txt=hello\\n",
+        "sh",
+        "-c",
+        'echo $KEEP $FLUX_JOB_NNODES $FLUX_TASK_LOCAL_ID; test "$TMPL" = "$FLUX_JOB_TMPDIR/x" && cat $FLUX_JOB_TMPDIR/data.txt; echo $FLUX_JOB_ID; pwd',
         cwd=tmp_cwd,
     )
     lines = proc.stdout.splitlines()
@@ -70,13 +95,26 @@ def test_rlimits_and_affinity(run):
 
 
 def test_output_files_and_templates(run, tmp_cwd):
-    jobid = run("fxsub", "-n2", "--output=out-{{id}}.txt", "--error=err.txt", "sh", "-c", "echo o$FLUX_TASK_RANK; echo e >&2", cwd=tmp_cwd).stdout.strip()
+    jobid = run(
+        "fxsub",
+        "-n2",
+        "--output=out-{{id}}.txt",
+        "--error=err.txt",
+        "sh",
+        "-c",
+        "echo o$FLUX_TASK_RANK; echo e >&2",
+        cwd=tmp_cwd,
+    ).stdout.strip()
     assert run("fx", "job", "status", jobid).returncode == 0
     assert sorted((tmp_cwd / f"out-{jobid}.txt").read_text().split()) == ["o0", "o1"]
     assert (tmp_cwd / "err.txt").read_text().split() == ["e", "e"]
-    jobid = run("fxsub", "-n2", "--label-io", "--output=task{{task.rank}}.log", "echo", "hi", cwd=tmp_cwd).stdout.strip()
+    jobid = run(
+        "fxsub", "-n2", "--label-io", "--output=task{{task.rank}}.log", "echo", "hi", cwd=tmp_cwd
+    ).stdout.strip()
     run("fx", "job", "status", jobid)
-    assert (tmp_cwd / "task0.log").read_text() == "0: hi\n" and (tmp_cwd / "task1.log").read_text() == "1: hi\n"
+    assert (tmp_cwd / "task0.log").read_text() == "0: hi\n" and (
+        tmp_cwd / "task1.log"
+    ).read_text() == "1: hi\n"
 
 
 def test_stdin_forwarding(run):
@@ -87,7 +125,11 @@ def test_stdin_forwarding(run):
 
 def test_time_limit_and_signal(run):
     proc = run("fxrun", "-t", "1s", "sleep", "30")
-    assert proc.returncode == 142 and "type=timeout" in proc.stderr and "resource allocation expired" in proc.stderr
+    assert (
+        proc.returncode == 142
+        and "type=timeout" in proc.stderr
+        and "resource allocation expired" in proc.stderr
+    )
     proc = run("fxrun", "-t", "2s", "--signal=USR1@1s", "sleep", "30")
     assert proc.returncode == 138
 
@@ -118,13 +160,20 @@ def test_hold_and_release(run):
     assert run("fx", "job", "status", jobid).returncode == 0
     log = events(run, jobid)
     prio = [(e["name"], e.get("context")) for e in log if e["name"] in ("priority", "urgency")]
-    assert prio == [("priority", {"priority": 0}), ("urgency", {"userid": os.getuid(), "urgency": 16}), ("priority", {"priority": 16})]
+    assert prio == [
+        ("priority", {"priority": 0}),
+        ("urgency", {"userid": os.getuid(), "urgency": 16}),
+        ("priority", {"priority": 16}),
+    ]
 
 
 def test_unsatisfiable_request(run):
     proc = run("fxrun", f"-n{NCORES * 32}", "true")
     assert proc.returncode == 1
-    assert f"unsatisfiable request: need {NCORES * 32} slot(s) of 1 core(s), only {NCORES} such slot(s) available" in proc.stderr
+    assert (
+        f"unsatisfiable request: need {NCORES * 32} slot(s) of 1 core(s), only {NCORES} such slot(s) available"
+        in proc.stderr
+    )
 
 
 def test_dependencies(run):
@@ -134,16 +183,26 @@ def test_dependencies(run):
     after_ok = run("fxsub", f"--dependency=afterok:{ok}", "true").stdout.strip()
     assert run("fx", "job", "status", after_ok).returncode == 0
     proc = run("fxsub", f"--dependency=afterok:{bad}", "true")
-    assert proc.returncode == 1 and f"dependency: afterok: job {bad} failed or was canceled" in proc.stderr
+    assert (
+        proc.returncode == 1
+        and f"dependency: afterok: job {bad} failed or was canceled" in proc.stderr
+    )
     not_ok = run("fxsub", f"--dependency=afternotok:{bad}", "true").stdout.strip()
     assert run("fx", "job", "status", not_ok).returncode == 0
     first = run("fxsub", "sleep", "0.5").stdout.strip()
     second = run("fxsub", f"--dependency=afterany:{first}", "true").stdout.strip()
     assert run("fx", "job", "status", second).returncode == 0
     log = events(run, second)
-    assert log[1]["name"] == "dependency-add" and log[1]["context"]["description"] == f"after-finish={first}"
+    assert (
+        log[1]["name"] == "dependency-add"
+        and log[1]["context"]["description"] == f"after-finish={first}"
+    )
     assert "dependency-remove" in [e["name"] for e in log]
-    for uri, message in [("afterok:1234", "job not found"), ("afterok:bar", '"bar" is not a valid jobid'), ("foo:1", 'dependency scheme "foo" not supported')]:
+    for uri, message in [
+        ("afterok:1234", "job not found"),
+        ("afterok:bar", '"bar" is not a valid jobid'),
+        ("foo:1", 'dependency scheme "foo" not supported'),
+    ]:
         proc = run("fxsub", f"--dependency={uri}", "true")
         assert proc.returncode == 1 and message in proc.stderr
 
@@ -154,8 +213,20 @@ def test_begin_time_and_singleton(run):
     assert run("fx", "job", "status", jobid).returncode == 0
     assert time.time() - t0 > 0.5
     log = events(run, jobid)
-    assert log[1]["name"] == "dependency-add" and log[1]["context"]["description"].startswith("begin-time=")
-    out = run("fxsub", "--cc=1-3", "--job-name=single", "--dependency=singleton", "--watch", "--quiet", "sh", "-c", "echo {cc}; sleep 0.2").stdout
+    assert log[1]["name"] == "dependency-add" and log[1]["context"]["description"].startswith(
+        "begin-time="
+    )
+    out = run(
+        "fxsub",
+        "--cc=1-3",
+        "--job-name=single",
+        "--dependency=singleton",
+        "--watch",
+        "--quiet",
+        "sh",
+        "-c",
+        "echo {cc}; sleep 0.2",
+    ).stdout
     assert out.split() == ["1", "2", "3"]
     proc = run("fxsub", "--dependency=singleton", "--setattr=job.name=", "true")
     assert proc.returncode in (0, 1)
@@ -181,7 +252,7 @@ def test_fxsub_cc_wait_watch(run):
     proc = run("fxsub", "--cc=1-3", "--watch", "-l", "sh", "-c", "echo cc=$FLUX_JOB_CC; exit {cc}")
     assert proc.returncode == 3
     lines = proc.stdout.splitlines()
-    assert len([l for l in lines if l.startswith(("ƒ", "f")) and ": 0: cc=" in l]) == 3
+    assert len([line for line in lines if line.startswith(("ƒ", "f")) and ": 0: cc=" in line]) == 3
     proc = run("fxsub", "--bcc=1-2", "--wait", "--quiet", "sh", "-c", 'test -z "$FLUX_JOB_CC"')
     assert proc.returncode == 0 and proc.stdout == ""
     proc = run("fxsub", "-vv", "--wait", "true")
@@ -194,9 +265,15 @@ def test_fxsub_log_files(run, tmp_cwd):
 
 
 def test_bulksubmit_wait_exit_code(run):
-    assert run("fxbulksubmit", "--wait", "sh", "-c", "kill -{} $$", ":::", "0", "0", "15").returncode == 143
+    assert (
+        run("fxbulksubmit", "--wait", "sh", "-c", "kill -{} $$", ":::", "0", "0", "15").returncode
+        == 143
+    )
     proc = run("fxbulksubmit", "--watch", "echo", "{}", ":::", "foo", "bar")
-    assert sorted(l for l in proc.stdout.splitlines() if l in ("foo", "bar")) == ["bar", "foo"]
+    assert sorted(line for line in proc.stdout.splitlines() if line in ("foo", "bar")) == [
+        "bar",
+        "foo",
+    ]
 
 
 def test_fxbatch_runs_in_nested_instance(run, tmp_cwd):
@@ -210,7 +287,9 @@ def test_fxbatch_runs_in_nested_instance(run, tmp_cwd):
     out = (tmp_cwd / f"flux-{jobid}.out").read_text()
     import socket
 
-    assert "uri=local://" in out and socket.gethostname() in out.splitlines() and "n2 refused" in out
+    assert (
+        "uri=local://" in out and socket.gethostname() in out.splitlines() and "n2 refused" in out
+    )
     assert "unsatisfiable request: need 2 slot(s)" in out
     assert "memo" in names(run, jobid)
 

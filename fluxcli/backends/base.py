@@ -28,7 +28,9 @@ class Backend(ABC):
     def submit(self, jobspec: str, urgency: int = 16, flags: int = 0, stdin: str = "null") -> int:
         """Submit one jobspec (JSON text); return its id."""
 
-    def submit_many(self, jobspecs: list[str], urgency: int = 16, flags: int = 0) -> list[int | OSError]:
+    def submit_many(
+        self, jobspecs: list[str], urgency: int = 16, flags: int = 0
+    ) -> list[int | OSError]:
         """Submit several jobspecs; each result is an id or the error for that job."""
         results: list[int | OSError] = []
         for jobspec in jobspecs:
@@ -55,7 +57,9 @@ class Backend(ABC):
         """Change a job's urgency; return the previous one."""
 
     @abstractmethod
-    def events(self, jobid: int, log: str = "eventlog", follow: bool = True) -> Iterator[tuple[int, dict]]:
+    def events(
+        self, jobid: int, log: str = "eventlog", follow: bool = True
+    ) -> Iterator[tuple[int, dict]]:
         """``(seq, event)`` of a job's eventlog ("eventlog", "exec", "output")."""
 
     @abstractmethod
@@ -82,5 +86,5 @@ class Backend(ABC):
     def status(self) -> dict:
         """Instance status: pid, uri, resources, job counts."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional for backends without connections
         """Release connections."""

@@ -59,7 +59,11 @@ class Attacher:
         ns = self.inv.ns
         context = event.get("context", {})
         if getattr(ns, "verbose", 0) > 1:
-            print(f"{self.inv.name}: {event['timestamp'] - self.start:.3f}s: {event['name']} {context or ''}".rstrip(), file=sys.stderr, flush=True)
+            print(
+                f"{self.inv.name}: {event['timestamp'] - self.start:.3f}s: {event['name']} {context or ''}".rstrip(),
+                file=sys.stderr,
+                flush=True,
+            )
         if event["name"] == "exception":
             print(
                 f"{self.inv.name}: {event['timestamp'] - self.start:.3f}s: job.exception {self.jobid} "
@@ -91,13 +95,17 @@ class Attacher:
             fd = sys.stdin.fileno()
         except (OSError, ValueError):
             return
-        backend = type(self.backend)(self.backend.uri) if hasattr(self.backend, "uri") else self.backend
+        backend = (
+            type(self.backend)(self.backend.uri) if hasattr(self.backend, "uri") else self.backend
+        )
         try:
             while True:
                 data = os.read(fd, 65536)
                 if not data:
                     break
-                backend.write_stdin(int(self.jobid), data.decode("utf-8", errors="replace"), self.stdin_ranks)
+                backend.write_stdin(
+                    int(self.jobid), data.decode("utf-8", errors="replace"), self.stdin_ranks
+                )
             backend.write_stdin(int(self.jobid), None, self.stdin_ranks)
         except OSError:
             pass
@@ -150,7 +158,7 @@ def wait_instance_ready(inv, jobid) -> int:
             print(f"{jobid}: {time.time() - start:6.3f}s: resources allocated", file=sys.stderr)
         if name == "memo" and "uri" in context:
             try:
-                Connection(context["uri"][len("local://"):]).call("ping")
+                Connection(context["uri"][len("local://") :]).call("ping")
             except OSError as exc:
                 raise FluxcliError(f"Unable to connect to {jobid}: {exc}")
             if inv.ns.verbose:

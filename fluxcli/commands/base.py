@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 from fluxcli.errors import ExitCode, FluxcliError, UsageError, describe
 
@@ -43,7 +44,10 @@ def report(name: str, exc: BaseException) -> int:
     if isinstance(exc, (ValueError, TypeError, OSError, KeyError, LookupError)):
         print(f"{name}: error: {describe(exc)}", file=sys.stderr)
         return int(ExitCode.FAILURE)
-    print(f"{name}: error: internal error: {type(exc).__name__}: {exc} (FX_DEBUG=1 shows details)", file=sys.stderr)
+    print(
+        f"{name}: error: internal error: {type(exc).__name__}: {exc} (FX_DEBUG=1 shows details)",
+        file=sys.stderr,
+    )
     return int(ExitCode.FAILURE)
 
 

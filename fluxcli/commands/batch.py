@@ -24,7 +24,9 @@ def read_script(inv: Invocation) -> tuple[str, str, list[str], bool]:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise FluxcliError(f"{path} does not appear to be a script, or failed to encode as utf-8")
+            raise FluxcliError(
+                f"{path} does not appear to be a script, or failed to encode as utf-8"
+            )
         return text, path, script_args[1:], True
     if sys.stdin.isatty():
         print("fxbatch: reading batch script from stdin (Ctrl-D to end)", file=sys.stderr)
@@ -54,7 +56,9 @@ def apply_directives(inv: Invocation, text: str, name: str) -> None:
         except UsageError as exc:
             raise UsageError(f"argument parsing failed at {name} line {item.lineno}: {exc}")
         if parsed.remainder:
-            raise UsageError(f"argument parsing failed at {name} line {item.lineno}: unexpected argument {parsed.remainder[0]}")
+            raise UsageError(
+                f"argument parsing failed at {name} line {item.lineno}: unexpected argument {parsed.remainder[0]}"
+            )
         parses.append(parsed)
     if parses:
         from .parsing import parse as reparse
@@ -66,6 +70,7 @@ def apply_directives(inv: Invocation, text: str, name: str) -> None:
 def handle(inv: Invocation) -> int:
     """Run fxbatch."""
     from .build import batch_jobspec
+
     text, name, args, scan = read_script(inv)
     if scan:
         apply_directives(inv, text, name)

@@ -147,7 +147,9 @@ def _add_brokers(jobspec: JobspecV1, ns: SimpleNamespace, conf: dict | None) -> 
     extra, nodes = ns.add_brokers, ns.nodes
     if not extra:
         return
-    jobspec.setattr_shell_option("taskmap", {"scheme": "manual", "value": f"[[0,1,{1 + extra},1],[1,{nodes - 1},1,1]]"})
+    jobspec.setattr_shell_option(
+        "taskmap", {"scheme": "manual", "value": f"[[0,1,{1 + extra},1],[1,{nodes - 1},1,1]]"}
+    )
     jobspec.tasks[0]["count"] = {"total": nodes + extra}
     options = jobspec.attributes["system"]["shell"]["options"]
     options.pop("per-resource", None)

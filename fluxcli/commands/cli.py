@@ -54,7 +54,11 @@ def _click_option(decls: tuple[str, ...], kwargs: dict, hidden: bool) -> click.O
     kwargs = dict(kwargs)
     if decls[-1] == "dump":
         return OptionalValueOption(
-            list(decls), is_flag=False, flag_value="flux-{{jobid}}-dump.tgz", hidden=hidden, **kwargs
+            list(decls),
+            is_flag=False,
+            flag_value="flux-{{jobid}}-dump.tgz",
+            hidden=hidden,
+            **kwargs,
         )
     return click.Option(list(decls), hidden=hidden, **kwargs)
 

@@ -19,7 +19,13 @@ def job():
 
 @job.command()
 @click.option("-v", "--verbose", count=True, help="Print each job's result")
-@click.option("--exception-exit-code", type=int, default=1, show_default=True, help="Exit code for jobs ended by an exception")
+@click.option(
+    "--exception-exit-code",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Exit code for jobs ended by an exception",
+)
 @click.argument("jobids", nargs=-1, required=True)
 def status(verbose, exception_exit_code, jobids):
     """Wait for jobs; exit with the highest job exit status."""
@@ -61,13 +67,22 @@ def eventlog(follow, path, fmt, jobid):
         if fmt == "json":
             print(json.dumps(event, separators=(",", ":")), flush=True)
         else:
-            context = " ".join(f"{k}={json.dumps(v, separators=(',', ':'))}" for k, v in event.get("context", {}).items())
+            context = " ".join(
+                f"{k}={json.dumps(v, separators=(',', ':'))}"
+                for k, v in event.get("context", {}).items()
+            )
             print(f"{event['timestamp']:.6f} {event['name']} {context}".rstrip(), flush=True)
     return 0
 
 
 @job.command("id")
-@click.option("-t", "--to", "to", default="dec", help="Encoding: dec, hex, dothex, kvs, words, f58, f58plain, emoji")
+@click.option(
+    "-t",
+    "--to",
+    "to",
+    default="dec",
+    help="Encoding: dec, hex, dothex, kvs, words, f58, f58plain, emoji",
+)
 @click.argument("ids", nargs=-1)
 def id_cmd(to, ids):
     """Convert job ids between encodings (reads stdin when no ID is given)."""
@@ -155,7 +170,12 @@ def attach(label_io, jobid):
     from .attach import Attacher
     from .submitting import open_handle
 
-    inv = SimpleNamespace(name="fx job attach", ns=SimpleNamespace(label_io=label_io, verbose=0, wait_event=None), handle=open_handle(), stdin_mode="null")
+    inv = SimpleNamespace(
+        name="fx job attach",
+        ns=SimpleNamespace(label_io=label_io, verbose=0, wait_event=None),
+        handle=open_handle(),
+        stdin_mode="null",
+    )
     return Attacher(inv, parse_jobid(jobid)).run()
 
 

@@ -9,7 +9,15 @@ import click
 
 from .tools import click_run
 
-STATE_ABBREV = {"NEW": "N", "DEPEND": "D", "PRIORITY": "P", "SCHED": "S", "RUN": "R", "CLEANUP": "C", "INACTIVE": "I"}
+STATE_ABBREV = {
+    "NEW": "N",
+    "DEPEND": "D",
+    "PRIORITY": "P",
+    "SCHED": "S",
+    "RUN": "R",
+    "CLEANUP": "C",
+    "INACTIVE": "I",
+}
 ACTIVE = ["NEW", "DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP"]
 
 
@@ -38,12 +46,22 @@ def jobs(show_all, count, as_json, no_header):
         click.echo(json.dumps(records))
         return 0
     rows = [
-        (str(JobID(r["id"])), r["name"] or "", STATE_ABBREV.get(r["state"], r["state"]), str(r["ntasks"] or ""),
-         str(r["nnodes"] or ""), _runtime(r), r.get("result") or "")
+        (
+            str(JobID(r["id"])),
+            r["name"] or "",
+            STATE_ABBREV.get(r["state"], r["state"]),
+            str(r["ntasks"] or ""),
+            str(r["nnodes"] or ""),
+            _runtime(r),
+            r.get("result") or "",
+        )
         for r in records
     ]
     header = ("JOBID", "NAME", "ST", "NTASKS", "NNODES", "TIME", "RESULT")
-    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
+    widths = [
+        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
+        for i, h in enumerate(header)
+    ]
     lines = [] if no_header else [header]
     for row in lines + rows:
         click.echo("  ".join(col.ljust(w) for col, w in zip(row, widths, strict=True)).rstrip())

@@ -13,14 +13,19 @@ class ProgressView:
         self.counts = {"PD": total, "R": 0, "CD": 0, "F": 0}
         self.live = None
         if not sys.stdout.isatty():
-            print("fluxcli: warning: stdout is not a tty. Ignoring --progress option", file=sys.stderr)
+            print(
+                "fluxcli: warning: stdout is not a tty. Ignoring --progress option", file=sys.stderr
+            )
             return
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.live = Progress(
-            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
-            TimeElapsedColumn(), console=Console(stderr=True, markup=False, highlight=False),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>5.1f}%"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True, markup=False, highlight=False),
         )
         self.task = self.live.add_task(self._text(), total=total)
         self.live.start()

@@ -54,7 +54,9 @@ def option_string(flag: str, value) -> str:
     return f"{flag}{value!r}" if isinstance(value, list) else f"{flag}{value}"
 
 
-def substitute(ns: SimpleNamespace, command: list[str], *args, **kwargs) -> tuple[SimpleNamespace, list[str]]:
+def substitute(
+    ns: SimpleNamespace, command: list[str], *args, **kwargs
+) -> tuple[SimpleNamespace, list[str]]:
     """Return copies of ``ns`` and ``command`` with ``str.format`` fields replaced."""
     new_command = []
     for word in command:
@@ -77,7 +79,9 @@ def substitute(ns: SimpleNamespace, command: list[str], *args, **kwargs) -> tupl
                 f"Replacement key {exc} not found in '{option_string(flag, getattr(ns, dest))}'"
             )
         except (IndexError, ValueError, AttributeError):
-            raise FluxcliError(f"Invalid replacement index in {option_string(flag, getattr(ns, dest))}'")
+            raise FluxcliError(
+                f"Invalid replacement index in {option_string(flag, getattr(ns, dest))}'"
+            )
         setattr(new_ns, dest, value)
     return new_ns, new_command
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from fluxcli.errors import FluxcliError, describe
 from fluxcli.jobspec.rlimits import list_split
 
@@ -30,7 +28,9 @@ def parse_urgency(value: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise FluxcliError(f"--urgency: invalid value '{value}' (use 0-31, hold, default or expedite)")
+        raise FluxcliError(
+            f"--urgency: invalid value '{value}' (use 0-31, hold, default or expedite)"
+        )
 
 
 def open_handle():
@@ -85,7 +85,9 @@ def submit_many(inv: Invocation, copies) -> int:
 
     start = time.time()
     with redirect_logs(copies, ns) as streams:
-        results = inv.handle.backend.submit_many([js.dumps() for _, _, js in copies], urgency, flags)
+        results = inv.handle.backend.submit_many(
+            [js.dumps() for _, _, js in copies], urgency, flags
+        )
         for (cc, copy_ns, _), result in zip(copies, results, strict=True):
             out, err = streams(copy_ns)
             label = f"cc={cc}: " if cc is not None else ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 
@@ -67,11 +66,27 @@ class JobWatcher:
         outcome.update(event)
         jid, out, err = self.jobs[jobid]
         if self.ns.verbose > 1:
-            context = json.dumps(event.get("context", {}), separators=(",", ":")) if event.get("context") else ""
-            print(f"{jid}: {event['timestamp'] - self.start:4.3f}s: {event['name']} {context}".rstrip(), file=err, flush=True)
-        if event["name"] == "exception" and event.get("context", {}).get("severity") == 0 and not outcome.started:
+            context = (
+                json.dumps(event.get("context", {}), separators=(",", ":"))
+                if event.get("context")
+                else ""
+            )
+            print(
+                f"{jid}: {event['timestamp'] - self.start:4.3f}s: {event['name']} {context}".rstrip(),
+                file=err,
+                flush=True,
+            )
+        if (
+            event["name"] == "exception"
+            and event.get("context", {}).get("severity") == 0
+            and not outcome.started
+        ):
             ctx = event["context"]
-            print(f"job.exception: type={ctx['type']} severity=0 {ctx.get('note', '')}".rstrip(), file=err, flush=True)
+            print(
+                f"job.exception: type={ctx['type']} severity=0 {ctx.get('note', '')}".rstrip(),
+                file=err,
+                flush=True,
+            )
         if self.progress:
             self.progress.update(event["name"], event.get("context", {}))
 
@@ -81,7 +96,11 @@ class JobWatcher:
             outcome = self.outcomes[jobid]
             code = outcome.exit_code
             word = "complete" if code == 0 else "failed"
-            print(f"{jid}: {time.time() - self.start:4.3f}s: {word}: status={code}", file=err, flush=True)
+            print(
+                f"{jid}: {time.time() - self.start:4.3f}s: {word}: status={code}",
+                file=err,
+                flush=True,
+            )
 
     def _watch_output(self) -> None:
         backend = self.inv.handle.backend

@@ -10,7 +10,7 @@ Example::
     print(result(handle, jobid).returncode)
 """
 
-from fluxcli.jobspec import BatchConfig, Jobspec, JobspecV1, JobID, validate_jobspec
+from fluxcli.jobspec import BatchConfig, JobID, Jobspec, JobspecV1, validate_jobspec
 from fluxcli.jobspec.jobid import id_encode, id_parse
 
 from .api import (
@@ -40,10 +40,38 @@ from .handle import Handle, open
 from .info import JobInfo
 
 __all__ = [
-    "BatchConfig", "EventLogEvent", "FluxExecutor", "FluxExecutorFuture", "Handle", "JobException",
-    "JobID", "JobInfo", "JobWaitResult", "Jobspec", "JobspecV1", "MAIN_EVENTS", "SubmitFuture",
-    "cancel", "cancel_async", "event_wait", "event_watch", "event_watch_async", "get_job",
-    "id_encode", "id_parse", "job_raise", "job_raise_async", "kill", "kill_async", "open",
-    "result", "result_async", "submit", "submit_async", "submit_get_id", "validate_jobspec",
-    "wait", "wait_async",
+    "BatchConfig",
+    "EventLogEvent",
+    "FluxExecutor",
+    "FluxExecutorFuture",
+    "Handle",
+    "JobException",
+    "JobID",
+    "JobInfo",
+    "JobWaitResult",
+    "Jobspec",
+    "JobspecV1",
+    "MAIN_EVENTS",
+    "SubmitFuture",
+    "cancel",
+    "cancel_async",
+    "event_wait",
+    "event_watch",
+    "event_watch_async",
+    "get_job",
+    "id_encode",
+    "id_parse",
+    "job_raise",
+    "job_raise_async",
+    "kill",
+    "kill_async",
+    "open",
+    "result",
+    "result_async",
+    "submit",
+    "submit_async",
+    "submit_get_id",
+    "validate_jobspec",
+    "wait",
+    "wait_async",
 ]

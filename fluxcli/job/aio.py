@@ -26,7 +26,9 @@ async def cancel(jobid, handle: Handle | None = None, reason: str | None = None)
     await asyncio.to_thread(api.cancel, handle, jobid, reason)
 
 
-async def event_watch(jobid, handle: Handle | None = None, eventlog: str = "eventlog") -> AsyncIterator[EventLogEvent]:
+async def event_watch(
+    jobid, handle: Handle | None = None, eventlog: str = "eventlog"
+) -> AsyncIterator[EventLogEvent]:
     """Async iterator over a job's events."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()

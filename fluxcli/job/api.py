@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from fluxcli.jobspec import Jobspec, JobID
+from fluxcli.jobspec import JobID, Jobspec
 
 from .events import EventLogEvent, JobException
 from .handle import Handle, resolve
@@ -69,21 +69,39 @@ def _future(cls, func, *args) -> Future:
     return fut
 
 
-def submit(flux_handle: Handle | None, jobspec, urgency: int = URGENCY_DEFAULT, waitable: bool = False,
-           debug: bool = False, pre_signed: bool = False, novalidate: bool = False) -> JobID:
+def submit(
+    flux_handle: Handle | None,
+    jobspec,
+    urgency: int = URGENCY_DEFAULT,
+    waitable: bool = False,
+    debug: bool = False,
+    pre_signed: bool = False,
+    novalidate: bool = False,
+) -> JobID:
     """Submit a job; return its JobID (OSError with the instance's message when rejected)."""
     text = jobspec_text(jobspec)
     handle = resolve(flux_handle)
     with handle.lock:
-        jobid = handle.backend.submit(text, urgency, _flags(waitable, debug, pre_signed, novalidate))
+        jobid = handle.backend.submit(
+            text, urgency, _flags(waitable, debug, pre_signed, novalidate)
+        )
     return JobID(jobid)
 
 
-def submit_async(flux_handle: Handle | None, jobspec, urgency: int = URGENCY_DEFAULT, waitable: bool = False,
-                 debug: bool = False, pre_signed: bool = False, novalidate: bool = False) -> SubmitFuture:
+def submit_async(
+    flux_handle: Handle | None,
+    jobspec,
+    urgency: int = URGENCY_DEFAULT,
+    waitable: bool = False,
+    debug: bool = False,
+    pre_signed: bool = False,
+    novalidate: bool = False,
+) -> SubmitFuture:
     """Submit without waiting; the returned future's ``get_id()`` gives the JobID."""
     jobspec_text(jobspec)  # type errors surface now, as in Flux
-    return _future(SubmitFuture, submit, flux_handle, jobspec, urgency, waitable, debug, pre_signed, novalidate)
+    return _future(
+        SubmitFuture, submit, flux_handle, jobspec, urgency, waitable, debug, pre_signed, novalidate
+    )
 
 
 def submit_get_id(future: SubmitFuture) -> JobID:
@@ -93,7 +111,9 @@ def submit_get_id(future: SubmitFuture) -> JobID:
     return future.get_id()
 
 
-def event_watch(flux_handle: Handle | None, jobid, eventlog: str = "eventlog") -> Iterator[EventLogEvent]:
+def event_watch(
+    flux_handle: Handle | None, jobid, eventlog: str = "eventlog"
+) -> Iterator[EventLogEvent]:
     """Yield the events of a job's eventlog ("eventlog", "exec", "output") until it ends."""
     backend = resolve(flux_handle).backend
     for _, event in backend.events(int(JobID(jobid)), _log_name(eventlog)):
@@ -105,8 +125,13 @@ def event_watch_async(flux_handle: Handle | None, jobid, eventlog: str = "eventl
     return _future(Future, lambda: list(event_watch(flux_handle, jobid, eventlog)))
 
 
-def event_wait(flux_handle: Handle | None, jobid, name: str, eventlog: str = "eventlog",
-               raiseJobException: bool = True) -> EventLogEvent:  # noqa: N803 - flux's name
+def event_wait(
+    flux_handle: Handle | None,
+    jobid,
+    name: str,
+    eventlog: str = "eventlog",
+    raiseJobException: bool = True,
+) -> EventLogEvent:  # noqa: N803 - flux's name
     """Wait for event ``name``; JobException on an earlier fatal exception, OSError(ENODATA) if never."""
     if flux_handle is not None and not isinstance(flux_handle, Handle):
         raise OSError(errno.EINVAL, "flux_handle must be a fluxcli Handle")
@@ -143,7 +168,9 @@ def cancel_async(flux_handle: Handle | None, jobid, reason: str | None = None) -
     return _future(Future, cancel, flux_handle, jobid, reason)
 
 
-def job_raise(flux_handle: Handle | None, jobid, exc_type: str, severity: int = 0, note: str | None = None) -> None:
+def job_raise(
+    flux_handle: Handle | None, jobid, exc_type: str, severity: int = 0, note: str | None = None
+) -> None:
     """Raise an exception of type ``exc_type`` on a job (severity 0 is fatal)."""
     resolve(flux_handle).backend.raise_exception(int(jobid), exc_type, severity, note or "")
 

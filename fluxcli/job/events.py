@@ -5,8 +5,21 @@ from __future__ import annotations
 import json
 
 MAIN_EVENTS = frozenset(
-    {"submit", "depend", "priority", "flux-restart", "urgency", "alloc", "free", "start",
-     "release", "finish", "clean", "debug", "exception"}
+    {
+        "submit",
+        "depend",
+        "priority",
+        "flux-restart",
+        "urgency",
+        "alloc",
+        "free",
+        "start",
+        "release",
+        "finish",
+        "clean",
+        "debug",
+        "exception",
+    }
 )
 
 

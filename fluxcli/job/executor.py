@@ -117,8 +117,14 @@ class FluxExecutor:
     EVENTS = MAIN_EVENTS
     _counter = itertools.count()
 
-    def __init__(self, threads: int = 1, thread_name_prefix: str = "", poll_interval: float = 0.1,
-                 handle_args: tuple = (), handle_kwargs: dict | None = None):
+    def __init__(
+        self,
+        threads: int = 1,
+        thread_name_prefix: str = "",
+        poll_interval: float = 0.1,
+        handle_args: tuple = (),
+        handle_kwargs: dict | None = None,
+    ):
         if threads < 0:
             raise ValueError("the number of threads must be > 0")
         self._threads = max(1, threads)
@@ -178,7 +184,9 @@ class FluxExecutor:
                     return
             elif self._handle.backend.info(jobid) is None:
                 future._set_jobid(jobid, ValueError("job ID does not match any job"))
-                super(FluxExecutorFuture, future).set_exception(ValueError("job ID does not match any job"))
+                super(FluxExecutorFuture, future).set_exception(
+                    ValueError("job ID does not match any job")
+                )
                 return
             future._set_jobid(jobid)
             for _, event in self._handle.backend.events(jobid):

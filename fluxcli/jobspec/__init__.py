@@ -9,4 +9,12 @@ from .jobspec import Jobspec
 from .v1 import JobspecV1
 from .validate import validate_jobspec
 
-__all__ = ["BatchConfig", "JobID", "Jobspec", "JobspecV1", "id_encode", "id_parse", "validate_jobspec"]
+__all__ = [
+    "BatchConfig",
+    "JobID",
+    "Jobspec",
+    "JobspecV1",
+    "id_encode",
+    "id_parse",
+    "validate_jobspec",
+]

@@ -60,7 +60,7 @@ class _Lexer:
                     raise ConstraintSyntaxError(
                         f"Unclosed quote '{match.group()}' at position {pos + 1}"
                         if match.group() == '"'
-                        else f"Unclosed quote \"'\" at position {pos + 1}"
+                        else f'Unclosed quote "\'" at position {pos + 1}'
                     )
                 inner, start, pos = text[pos + 1 : end], pos + 1, end + 1
                 if inner:

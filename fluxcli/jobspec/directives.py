@@ -60,7 +60,9 @@ def parse_directives(text: str) -> list[Directive]:
         if multiline is not None:
             start, head, quote, body = multiline
             if not match or match.group(1) + match.group(2) != sentinel:
-                raise ValueError(f"line {start}: unterminated multi-line quote at line {lineno}: `{head}'")
+                raise ValueError(
+                    f"line {start}: unterminated multi-line quote at line {lineno}: `{head}'"
+                )
             value = match.group(3)
             if value.strip().endswith(quote) and value.strip() == quote:
                 content = textwrap.dedent("\n".join(body)) + "\n"

@@ -39,14 +39,14 @@ def fsd(seconds: float) -> str:
     if seconds < 1.0e-3:
         return "0s"
     if seconds < 10.0:
-        return "%.03fs" % seconds
+        return f"{seconds:.3f}s"
     if seconds < 60.0:
-        return "%.4gs" % seconds
+        return f"{seconds:.4g}s"
     if seconds < 3600.0:
-        return "%.4gm" % (seconds / 60.0)
+        return f"{seconds / 60.0:.4g}m"
     if seconds < 86400.0:
-        return "%.4gh" % (seconds / 3600.0)
-    return "%.4gd" % (seconds / 86400.0)
+        return f"{seconds / 3600.0:.4g}h"
+    return f"{seconds / 86400.0:.4g}d"
 
 
 def decode_duration(value: str | int | float) -> float:

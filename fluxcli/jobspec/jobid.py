@@ -12,7 +12,9 @@ _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {c: i for i, c in enumerate(_B58)}
 _EMOJI_INDEX = {c: i for i, c in enumerate(BASEMOJI)}
 _MAX = 2**64 - 1
-_DOTHEX_RE = re.compile(r"^([0-9a-fA-F]{1,4})\.([0-9a-fA-F]{1,4})\.([0-9a-fA-F]{1,4})\.([0-9a-fA-F]{1,4})$")
+_DOTHEX_RE = re.compile(
+    r"^([0-9a-fA-F]{1,4})\.([0-9a-fA-F]{1,4})\.([0-9a-fA-F]{1,4})\.([0-9a-fA-F]{1,4})$"
+)
 _DEC_RE = re.compile(r"^\+?[0-9]+\s*$")
 _HEX_RE = re.compile(r"^0x[0-9a-fA-F]+\s*$")
 ENCODINGS = ("dec", "hex", "dothex", "kvs", "words", "f58", "f58plain", "emoji")

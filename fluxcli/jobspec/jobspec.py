@@ -41,7 +41,9 @@ def _io_property(stream: str, name: str, doc: str) -> property:
 
     def setter(self: Jobspec, path: str | os.PathLike) -> None:
         if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"The path must be a string or pathlib object, got {type(path).__name__}")
+            raise TypeError(
+                f"The path must be a string or pathlib object, got {type(path).__name__}"
+            )
         self.setattr_shell_option(f"{stream}.{name}", {"type": "file", "path": os.fspath(path)})
 
     return property(getter, setter, doc=doc)
@@ -270,7 +272,8 @@ class Jobspec:
         """True if std output and error are unbuffered."""
         base = "attributes.system.shell.options.output"
         return all(
-            get_treedict(self.jobspec, f"{base}.{s}.buffer.type") == "none" for s in ("stdout", "stderr")
+            get_treedict(self.jobspec, f"{base}.{s}.buffer.type") == "none"
+            for s in ("stdout", "stderr")
         )
 
     @unbuffered.setter

@@ -354,7 +354,9 @@ class JobspecV1(Jobspec):
         if script is not None and content is not None:
             raise TypeError("from_batch() accepts 'script' or 'content', not both")
         if script is None and content is None:
-            raise TypeError("from_batch() requires 'script' (file path) or 'content' (inline script)")
+            raise TypeError(
+                "from_batch() requires 'script' (file path) or 'content' (inline script)"
+            )
         if script is not None:
             with open(script, encoding="utf-8") as handle:
                 content = handle.read()

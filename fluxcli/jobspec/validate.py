@@ -12,7 +12,9 @@ TOP_LEVEL_KEYS = {"resources", "tasks", "version", "attributes"}
 _CONSTRAINT_OPS = ("and", "or", "not", "properties", "hostlist", "ranks")
 
 
-def validate_keys(expected, given, keys_optional: bool = False, allow_additional: bool = False) -> None:
+def validate_keys(
+    expected, given, keys_optional: bool = False, allow_additional: bool = False
+) -> None:
     """Raise ``Missing key (k)`` / ``Extraneous key (k)`` for the first offender."""
     expected, given = set(expected), set(given)
     if not keys_optional:

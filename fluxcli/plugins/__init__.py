@@ -15,4 +15,11 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-__all__ = ["CLIPlugin", "CLIPluginOption", "CLIPluginRegistry", "PluginArgsProxy", "hookimpl", "hookspec"]
+__all__ = [
+    "CLIPlugin",
+    "CLIPluginOption",
+    "CLIPluginRegistry",
+    "PluginArgsProxy",
+    "hookimpl",
+    "hookspec",
+]

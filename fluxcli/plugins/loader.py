@@ -99,7 +99,11 @@ def module_plugins(module: Any) -> Iterator[Any]:
     found = False
     for name in dir(module):
         obj = getattr(module, name)
-        if not name.startswith("_") and is_cliplugin_class(obj) and obj.__module__ == module.__name__:
+        if (
+            not name.startswith("_")
+            and is_cliplugin_class(obj)
+            and obj.__module__ == module.__name__
+        ):
             found = True
             yield obj
     if not found and has_hookimpls(module):

@@ -100,7 +100,9 @@ class CLIPluginRegistry:
         try:
             if loader.is_cliplugin_class(obj):
                 adapter = CLIPluginAdapter(obj(self.prog))
-                record = PluginRecord(adapter.name, adapter.plugin.path or where, adapter, adapter.doc)
+                record = PluginRecord(
+                    adapter.name, adapter.plugin.path or where, adapter, adapter.doc
+                )
             else:
                 name = getattr(obj, "__name__", type(obj).__name__)
                 record = PluginRecord(name, getattr(obj, "__file__", where), obj, obj.__doc__)
@@ -112,7 +114,9 @@ class CLIPluginRegistry:
             return
         clash = [opt.name for opt in options if opt.dest in self._dests]
         if clash:
-            self.warn(f"plugin {record.name} from {where} skipped: option {clash[0]} conflicts with another plugin")
+            self.warn(
+                f"plugin {record.name} from {where} skipped: option {clash[0]} conflicts with another plugin"
+            )
             return
         record.options = options
         try:

@@ -13,7 +13,9 @@ class GpuModePlugin(CLIPlugin):
     def __init__(self, prog, prefix="amd"):
         super().__init__(prog, prefix=prefix)
         if self.prog in ("batch", "alloc"):
-            self.add_option("--gpumode", metavar="MODE", choices=["CPX", "SPX", "TPX"], help="AMD GPU mode")
+            self.add_option(
+                "--gpumode", metavar="MODE", choices=["CPX", "SPX", "TPX"], help="AMD GPU mode"
+            )
 
     def preinit(self, args):
         if getattr(args, "gpumode", None):

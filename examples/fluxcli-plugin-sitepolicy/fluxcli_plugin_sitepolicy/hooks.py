@@ -10,7 +10,11 @@ from fluxcli.plugins import CLIPluginOption, hookimpl
 
 @hookimpl
 def fluxcli_add_options(prog):
-    return [CLIPluginOption("--project", prefix="site", metavar="NAME", help="Charge the job to project NAME")]
+    return [
+        CLIPluginOption(
+            "--project", prefix="site", metavar="NAME", help="Charge the job to project NAME"
+        )
+    ]
 
 
 @hookimpl

@@ -22,11 +22,20 @@ class LocalBackend(Backend):
         return Connection(self.path)
 
     def submit(self, jobspec: str, urgency: int = 16, flags: int = 0, stdin: str = "null") -> int:
-        return self.conn.call("submit", jobspec=jobspec, urgency=urgency, flags=flags, stdin=stdin)["id"]
+        return self.conn.call("submit", jobspec=jobspec, urgency=urgency, flags=flags, stdin=stdin)[
+            "id"
+        ]
 
-    def submit_many(self, jobspecs: list[str], urgency: int = 16, flags: int = 0) -> list[int | OSError]:
-        results = self.conn.call("submit_many", jobspecs=jobspecs, urgency=urgency, flags=flags)["results"]
-        return [r["id"] if "id" in r else RemoteError(r["error"]["errno"], r["error"]["message"]) for r in results]
+    def submit_many(
+        self, jobspecs: list[str], urgency: int = 16, flags: int = 0
+    ) -> list[int | OSError]:
+        results = self.conn.call("submit_many", jobspecs=jobspecs, urgency=urgency, flags=flags)[
+            "results"
+        ]
+        return [
+            r["id"] if "id" in r else RemoteError(r["error"]["errno"], r["error"]["message"])
+            for r in results
+        ]
 
     def cancel(self, jobid: int, reason: str | None = None) -> None:
         self.conn.call("cancel", id=int(jobid), reason=reason)
@@ -40,7 +49,9 @@ class LocalBackend(Backend):
     def set_urgency(self, jobid: int, urgency: int) -> int:
         return self.conn.call("urgency", id=int(jobid), urgency=int(urgency))["old_urgency"]
 
-    def events(self, jobid: int, log: str = "eventlog", follow: bool = True) -> Iterator[tuple[int, dict]]:
+    def events(
+        self, jobid: int, log: str = "eventlog", follow: bool = True
+    ) -> Iterator[tuple[int, dict]]:
         conn = self._stream_conn()
         try:
             for message in conn.stream("watch", id=int(jobid), log=log, follow=follow):

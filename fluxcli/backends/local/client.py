@@ -63,7 +63,11 @@ def start_instance(state_dir: str) -> None:
         log = open(os.path.join(state_dir, "instance.log"), "ab")
         proc = subprocess.Popen(
             [sys.executable, "-m", "fluxcli.backends.local.daemon", "--state-dir", state_dir],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            close_fds=True,
         )
         log.close()
         deadline = time.monotonic() + START_TIMEOUT
@@ -138,7 +142,7 @@ class Connection:
 def connect(uri: str | None = None, start: bool = True) -> Connection:
     """Connect to ``local://PATH`` or the default per-user instance (started if needed)."""
     if uri:
-        path = uri[len("local://"):] if uri.startswith("local://") else uri
+        path = uri[len("local://") :] if uri.startswith("local://") else uri
         return Connection(path)
     state_dir = default_state_dir()
     path = os.path.join(state_dir, "local.sock")

@@ -23,14 +23,18 @@ def load_nodes(path: str | None) -> list[Node]:
     if not path:
         return discover_nodes()
     with open(path) as handle:
-        return [Node(n["rank"], n["hostname"], n["cores"], n.get("gpus", [])) for n in json.load(handle)]
+        return [
+            Node(n["rank"], n["hostname"], n["cores"], n.get("gpus", [])) for n in json.load(handle)
+        ]
 
 
 async def serve(args) -> int:
     state_dir = args.state_dir
     store = Store(os.path.join(state_dir, "jobs.db"))
     sock = os.path.join(state_dir, "local.sock")
-    manager = JobManager(store, ResourcePool(load_nodes(args.nodes)), f"local://{sock}", os.getuid())
+    manager = JobManager(
+        store, ResourcePool(load_nodes(args.nodes)), f"local://{sock}", os.getuid()
+    )
     server = Server(manager, sock, state_dir, args.jobid)
     manager.recover()
     manager.flush()
@@ -42,7 +46,7 @@ async def serve(args) -> int:
     while not server.stopping.is_set():
         try:
             await asyncio.wait_for(server.stopping.wait(), 1.0)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         if args.idle_timeout > 0 and server.idle_for() > args.idle_timeout:
             print("idle timeout: exiting", file=sys.stderr, flush=True)
@@ -66,7 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nodes")
     parser.add_argument("--jobid")
     parser.add_argument("--foreground", action="store_true")
-    parser.add_argument("--idle-timeout", type=float, default=float(os.environ.get("FX_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT)))
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=float(os.environ.get("FX_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT)),
+    )
     args = parser.parse_args(argv)
     os.makedirs(args.state_dir, mode=0o700, exist_ok=True)
     os.chmod(args.state_dir, 0o700)

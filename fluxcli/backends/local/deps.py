@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fluxcli.jobspec.jobid import JobID, id_encode
 
-SCHEMES = ("after", "afterstart", "afterany", "afterok", "afternotok", "afterexcept", "singleton", "begin-time")
+SCHEMES = (
+    "after",
+    "afterstart",
+    "afterany",
+    "afterok",
+    "afternotok",
+    "afterexcept",
+    "singleton",
+    "begin-time",
+)
 DESCRIPTION = {
     "after": "after-start",
     "afterstart": "after-start",

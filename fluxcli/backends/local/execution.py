@@ -72,7 +72,14 @@ class Execution:
             self._extract_files()
             self.manager.job_started(job)
             nnodes = len(job.alloc.cores)
-            self.post("shell.init", {"service": f"{os.getuid()}-shell-{id_encode(job.id, 'f58plain')}", "leader-rank": min(job.alloc.cores), "size": nnodes})
+            self.post(
+                "shell.init",
+                {
+                    "service": f"{os.getuid()}-shell-{id_encode(job.id, 'f58plain')}",
+                    "leader-rank": min(job.alloc.cores),
+                    "size": nnodes,
+                },
+            )
             self._arm_timers()
             from .nested import is_broker_command, run_nested
 
@@ -136,8 +143,13 @@ class Execution:
         self.procs = []
         failed = None
         for task in self.tasks:
-            argv = [render(word, info, {"rank": task.rank, "localid": task.localid}, task.node) for word in command]
-            env = task_environment(info, task, ntasks, nnodes, self.uri_for_tasks or self.manager.uri, self.tmpdir)
+            argv = [
+                render(word, info, {"rank": task.rank, "localid": task.localid}, task.node)
+                for word in command
+            ]
+            env = task_environment(
+                info, task, ntasks, nnodes, self.uri_for_tasks or self.manager.uri, self.tmpdir
+            )
             stdout, stderr = self._output_targets(task, info)
             try:
                 proc = await asyncio.create_subprocess_exec(
@@ -147,7 +159,9 @@ class Execution:
                     stderr=stderr,
                     cwd=cwd,
                     env=env,
-                    preexec_fn=preexec(task.node["cores"] if affinity else None, rlimits, nosetpgrp),
+                    preexec_fn=preexec(
+                        task.node["cores"] if affinity else None, rlimits, nosetpgrp
+                    ),
                     close_fds=True,
                 )
             except OSError as exc:
@@ -236,7 +250,12 @@ class Execution:
     def _open_output(self, spec: dict, task: Task, info: dict):
         template = spec["path"]
         per_task = has_task_tags(template)
-        path = render(template, info, {"rank": task.rank, "localid": task.localid} if per_task else None, task.node if per_task else None)
+        path = render(
+            template,
+            info,
+            {"rank": task.rank, "localid": task.localid} if per_task else None,
+            task.node if per_task else None,
+        )
         cwd = self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd()
         path = os.path.join(cwd, path)
         if spec.get("label"):
@@ -271,8 +290,15 @@ class Execution:
             return None
         info = self.info()
         per_task = has_task_tags(spec["path"])
-        path = render(spec["path"], info, {"rank": task.rank, "localid": task.localid} if per_task else None, task.node if per_task else None)
-        path = os.path.join(self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd(), path)
+        path = render(
+            spec["path"],
+            info,
+            {"rank": task.rank, "localid": task.localid} if per_task else None,
+            task.node if per_task else None,
+        )
+        path = os.path.join(
+            self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd(), path
+        )
         if path not in self._files:
             self._files[path] = open(path, "wb")
         return self._files[path]

@@ -109,7 +109,9 @@ class JobManager:
         return candidate
 
     # submission
-    def submit(self, jobspec_text: str, urgency: int, flags: int, userid: int, stdin_mode: str = "null") -> int:
+    def submit(
+        self, jobspec_text: str, urgency: int, flags: int, userid: int, stdin_mode: str = "null"
+    ) -> int:
         """Validate and enqueue a job; return its id (RequestError when rejected)."""
         if flags & ~VALID_FLAGS:
             raise RequestError(errno.EINVAL, "invalid job flags")
@@ -117,11 +119,17 @@ class JobManager:
             raise RequestError(errno.EINVAL, "urgency range is [0:31]")
         if userid != self.owner:
             if urgency > 16:
-                raise RequestError(errno.EINVAL, "only the instance owner can submit with urgency >16")
+                raise RequestError(
+                    errno.EINVAL, "only the instance owner can submit with urgency >16"
+                )
             if flags & FLAG_WAITABLE:
-                raise RequestError(errno.EINVAL, "only the instance owner can submit with FLUX_JOB_WAITABLE")
+                raise RequestError(
+                    errno.EINVAL, "only the instance owner can submit with FLUX_JOB_WAITABLE"
+                )
             if flags & FLAG_NOVALIDATE:
-                raise RequestError(errno.EINVAL, "only the instance owner can submit with FLUX_JOB_NOVALIDATE")
+                raise RequestError(
+                    errno.EINVAL, "only the instance owner can submit with FLUX_JOB_NOVALIDATE"
+                )
         try:
             jobspec = json.loads(jobspec_text)
         except ValueError as exc:
@@ -141,13 +149,24 @@ class JobManager:
         ncores = _count(jobspec["resources"], "core")
         nnodes = _count(jobspec["resources"], "node")
         record = {
-            "id": job.id, "userid": userid, "urgency": urgency, "priority": 0, "flags": flags,
-            "state": "NEW", "name": name, "t_submit": now, "ntasks": job.ntasks,
-            "ncores": ncores, "nnodes": nnodes, "duration": job.duration,
+            "id": job.id,
+            "userid": userid,
+            "urgency": urgency,
+            "priority": 0,
+            "flags": flags,
+            "state": "NEW",
+            "name": name,
+            "t_submit": now,
+            "ntasks": job.ntasks,
+            "ncores": ncores,
+            "nnodes": nnodes,
+            "duration": job.duration,
         }
         self.store.insert_job(record, jobspec_text)
         self.jobs[job.id] = job
-        self.post(job, "submit", {"userid": userid, "urgency": urgency, "flags": flags, "version": 1})
+        self.post(
+            job, "submit", {"userid": userid, "urgency": urgency, "flags": flags, "version": 1}
+        )
         self._add_dependencies(job, dependencies)
         self.post(job, "validate", {})
         self.set_state(job, "DEPEND")
@@ -179,13 +198,16 @@ class JobManager:
                     raise RequestError(errno.EINVAL, str(exc))
                 record = self.store.job(target)
                 if record is None:
-                    raise RequestError(errno.ENOENT, f"dependency: {scheme}: id {value}: job not found")
+                    raise RequestError(
+                        errno.ENOENT, f"dependency: {scheme}: id {value}: job not found"
+                    )
                 if record["userid"] != userid:
                     raise RequestError(errno.EPERM, f"{scheme}: Permission denied for job {value}")
                 started = record["t_run"] is not None
                 if deps.outcome(scheme, record, started) is False:
                     raise RequestError(
-                        errno.EINVAL, f"dependency: {scheme}: job {id_encode(target, 'f58')} failed or was canceled"
+                        errno.EINVAL,
+                        f"dependency: {scheme}: job {id_encode(target, 'f58')} failed or was canceled",
                     )
                 checked.append((scheme, target, record))
         return checked
@@ -200,13 +222,25 @@ class JobManager:
                 asyncio.get_running_loop().call_later(delay, self.remove_dependency, job.id, desc)
             elif scheme == "singleton":
                 desc = "singleton"
-                if any(j.name == job.name and j.userid == job.userid and j.id != job.id for j in self.jobs.values()):
+                if any(
+                    j.name == job.name and j.userid == job.userid and j.id != job.id
+                    for j in self.jobs.values()
+                ):
                     job.deps.add(desc)
                     self.post(job, "dependency-add", {"description": desc})
             else:
                 desc = deps.description(scheme, target)
                 if scheme == "after":
-                    self.post(job, "exception", {"type": "dependency", "severity": 3, "note": "dependency scheme 'after' is deprecated, use 'afterstart'", "userid": job.userid})
+                    self.post(
+                        job,
+                        "exception",
+                        {
+                            "type": "dependency",
+                            "severity": 3,
+                            "note": "dependency scheme 'after' is deprecated, use 'afterstart'",
+                            "userid": job.userid,
+                        },
+                    )
                 if deps.outcome(scheme, record, record["t_run"] is not None) is True:
                     continue
                 job.deps.add(desc)
@@ -254,14 +288,24 @@ class JobManager:
                 self.remove_dependency(depid, desc)
             else:
                 self.raise_exception(
-                    dependent, "dependency", 0,
+                    dependent,
+                    "dependency",
+                    0,
                     f"dependency: {scheme}: job {id_encode(job.id, 'f58')} failed or was canceled",
                 )
         if event == "clean":
             self.dependents.pop(job.id, None)
             for other in list(self.jobs.values()):
-                if "singleton" in other.deps and other.name == job.name and other.userid == job.userid:
-                    if not any(j.name == job.name and j.id != other.id and j.state != "DEPEND" for j in self.jobs.values() if j.id != job.id):
+                if (
+                    "singleton" in other.deps
+                    and other.name == job.name
+                    and other.userid == job.userid
+                ):
+                    if not any(
+                        j.name == job.name and j.id != other.id and j.state != "DEPEND"
+                        for j in self.jobs.values()
+                        if j.id != job.id
+                    ):
                         self.remove_dependency(other.id, "singleton")
                         break
 
@@ -306,16 +350,25 @@ class JobManager:
         self.post(job, "clean", {})
         fields = {"t_inactive": time.time(), "result": result}
         if fatal:
-            fields.update(exception_type=fatal["type"], exception_note=fatal["note"], exception_severity=0)
+            fields.update(
+                exception_type=fatal["type"], exception_note=fatal["note"], exception_severity=0
+            )
         self.set_state(job, "INACTIVE", **fields)
         del self.jobs[job.id]
         self._notify_dependents(job, "clean")
         for waiter in self.waiters.pop(job.id, []):
             self.pending.append(waiter)
 
-    def raise_exception(self, job: Job, etype: str, severity: int, note: str, userid: int | None = None) -> None:
+    def raise_exception(
+        self, job: Job, etype: str, severity: int, note: str, userid: int | None = None
+    ) -> None:
         """Post an exception; a fatal one (severity 0) ends the job."""
-        context = {"type": etype, "severity": severity, "note": note, "userid": self.owner if userid is None else userid}
+        context = {
+            "type": etype,
+            "severity": severity,
+            "note": note,
+            "userid": self.owner if userid is None else userid,
+        }
         self.post(job, "exception", context)
         if severity != 0 or job.fatal is not None:
             return
@@ -372,7 +425,9 @@ class JobManager:
             self.scheduler.kick()
         return old
 
-    def write_stdin(self, jobid: int, userid: int, data: str | None, ranks: list[int] | None) -> None:
+    def write_stdin(
+        self, jobid: int, userid: int, data: str | None, ranks: list[int] | None
+    ) -> None:
         job = self.active(jobid, userid)
         if job.execution is not None and job.execution.spawned:
             job.execution.write_stdin(data, ranks)
@@ -385,7 +440,15 @@ class JobManager:
         for record in self.store.active_jobs():
             text = self.store.jobspec(record["id"])
             jobspec = json.loads(text)
-            job = Job(record["id"], record["userid"], record["urgency"], record["flags"], jobspec, record["name"], record["t_submit"])
+            job = Job(
+                record["id"],
+                record["userid"],
+                record["urgency"],
+                record["flags"],
+                jobspec,
+                record["name"],
+                record["t_submit"],
+            )
             job.duration = record["duration"] or 0.0
             for log in ("eventlog", "exec", "output"):
                 job.seq[log] = self.store.last_seq(job.id, log)
@@ -420,21 +483,28 @@ class JobManager:
                 if desc not in removed:
                     job.deps.add(desc)
                     delay = max(0.0, float(value) - time.time())
-                    asyncio.get_running_loop().call_later(delay, self.remove_dependency, job.id, desc)
+                    asyncio.get_running_loop().call_later(
+                        delay, self.remove_dependency, job.id, desc
+                    )
             elif scheme in deps.DESCRIPTION:
                 target = deps.parse_target(scheme, value)
                 desc = deps.description(scheme, target)
                 if desc in removed:
                     continue
                 record = self.store.job(target)
-                outcome = deps.outcome(scheme, record, record["t_run"] is not None) if record else False
+                outcome = (
+                    deps.outcome(scheme, record, record["t_run"] is not None) if record else False
+                )
                 if outcome is None:
                     job.deps.add(desc)
                     self.dependents.setdefault(target, []).append((job.id, scheme))
                 elif outcome is False:
                     job.deps.add(desc)
                     asyncio.get_running_loop().call_soon(
-                        self.raise_exception, job, "dependency", 0,
+                        self.raise_exception,
+                        job,
+                        "dependency",
+                        0,
                         f"dependency: {scheme}: job {id_encode(target, 'f58')} failed or was canceled",
                     )
 

@@ -20,7 +20,11 @@ from fluxcli.jobspec.jobid import id_encode
 
 def is_broker_command(command: list[str]) -> bool:
     """True for ``flux broker ...`` commands (what fxbatch and fxalloc build)."""
-    return len(command) >= 2 and os.path.basename(command[0]) in ("flux", "fx") and command[1] == "broker"
+    return (
+        len(command) >= 2
+        and os.path.basename(command[0]) in ("flux", "fx")
+        and command[1] == "broker"
+    )
 
 
 def split_broker_command(command: list[str]) -> tuple[list[str], list[str]]:
@@ -54,19 +58,38 @@ class NestedInstance:
         nodes = []
         for rank in sorted(job.alloc.cores):
             node = self.execution.nodes[rank]
-            nodes.append({"rank": len(nodes), "hostname": node.hostname, "cores": job.alloc.cores[rank], "gpus": job.alloc.gpus.get(rank, [])})
+            nodes.append(
+                {
+                    "rank": len(nodes),
+                    "hostname": node.hostname,
+                    "cores": job.alloc.cores[rank],
+                    "gpus": job.alloc.gpus.get(rank, []),
+                }
+            )
         nodes_file = os.path.join(self.state_dir, "nodes.json")
         with open(nodes_file, "w") as handle:
             json.dump(nodes, handle)
         log = open(os.path.join(self.state_dir, "instance.log"), "ab")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "fluxcli.backends.local.daemon", "--foreground",
-            "--state-dir", self.state_dir, "--nodes", nodes_file,
-            "--jobid", id_encode(job.id, "f58plain"), "--idle-timeout", "0",
-            stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+            sys.executable,
+            "-m",
+            "fluxcli.backends.local.daemon",
+            "--foreground",
+            "--state-dir",
+            self.state_dir,
+            "--nodes",
+            nodes_file,
+            "--jobid",
+            id_encode(job.id, "f58plain"),
+            "--idle-timeout",
+            "0",
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
         log.close()
-        path = self.uri[len("local://"):]
+        path = self.uri[len("local://") :]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.returncode is not None:
@@ -92,7 +115,7 @@ class NestedInstance:
             return
         try:
             await asyncio.wait_for(self.proc.wait(), 10)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.proc.kill()
             await self.proc.wait()
 
@@ -100,7 +123,9 @@ class NestedInstance:
 async def run_nested(execution, command: list[str]) -> int:
     """Run a nested instance job; return its wait status."""
     opts, program = split_broker_command(command)
-    rc2_none = any(o.replace(" ", "") in ("-Sbroker.rc2_none=1", "-Sbroker.rc2_none=true") for o in opts)
+    rc2_none = any(
+        o.replace(" ", "") in ("-Sbroker.rc2_none=1", "-Sbroker.rc2_none=true") for o in opts
+    )
     nested = NestedInstance(execution)
     execution.nested = nested
     await nested.start()

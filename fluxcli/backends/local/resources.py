@@ -20,7 +20,12 @@ class Node:
     gpus: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"rank": self.rank, "hostname": self.hostname, "cores": self.cores, "gpus": self.gpus}
+        return {
+            "rank": self.rank,
+            "hostname": self.hostname,
+            "cores": self.cores,
+            "gpus": self.gpus,
+        }
 
 
 @dataclass
@@ -54,11 +59,17 @@ class Allocation:
         return " ".join(parts)
 
     def to_dict(self) -> dict:
-        return {"cores": {str(k): v for k, v in self.cores.items()}, "gpus": {str(k): v for k, v in self.gpus.items()}}
+        return {
+            "cores": {str(k): v for k, v in self.cores.items()},
+            "gpus": {str(k): v for k, v in self.gpus.items()},
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> Allocation:
-        return cls({int(k): v for k, v in data["cores"].items()}, {int(k): v for k, v in data["gpus"].items()})
+        return cls(
+            {int(k): v for k, v in data["cores"].items()},
+            {int(k): v for k, v in data["gpus"].items()},
+        )
 
 
 class Unsatisfiable(ValueError):
@@ -108,7 +119,9 @@ def request_from_jobspec(resources: list[dict]) -> Request:
             raise Unsatisfiable("unsatisfiable request: a node must hold one slot")
         slot = children[0]
     if slot.get("type") != "slot":
-        raise Unsatisfiable(f"unsatisfiable request: unsupported resource type '{slot.get('type')}'")
+        raise Unsatisfiable(
+            f"unsatisfiable request: unsupported resource type '{slot.get('type')}'"
+        )
     cores = gpus = 0
     for child in slot.get("with", []):
         if child.get("type") == "core":
@@ -119,7 +132,9 @@ def request_from_jobspec(resources: list[dict]) -> Request:
             nnodes, exclusive = _int(slot["count"]) * _int(child["count"]), True
             cores = max(cores, 1)
         else:
-            raise Unsatisfiable(f"unsatisfiable request: unsupported resource type '{child.get('type')}'")
+            raise Unsatisfiable(
+                f"unsatisfiable request: unsupported resource type '{child.get('type')}'"
+            )
     nslots = _int(slot["count"]) * (nnodes or 1) if top is not slot else _int(slot["count"])
     return Request(nslots, max(cores, 1), gpus, nnodes, exclusive)
 
@@ -151,8 +166,10 @@ class ResourcePool:
                 )
             per_node = math.ceil(req.nslots / req.nnodes)
             fitting = [
-                n for n in self.nodes
-                if len(n.cores) >= per_node * req.cores_per_slot and len(n.gpus) >= per_node * req.gpus_per_slot
+                n
+                for n in self.nodes
+                if len(n.cores) >= per_node * req.cores_per_slot
+                and len(n.gpus) >= per_node * req.gpus_per_slot
             ]
             if len(fitting) < req.nnodes:
                 raise Unsatisfiable(
@@ -186,10 +203,23 @@ class ResourcePool:
             for node in self.nodes:
                 free_c, free_g = self.free_cores[node.rank], self.free_gpus[node.rank]
                 if req.exclusive:
-                    if len(free_c) == len(node.cores) and len(free_g) == len(node.gpus) and len(node.cores) >= per_node * req.cores_per_slot:
+                    if (
+                        len(free_c) == len(node.cores)
+                        and len(free_g) == len(node.gpus)
+                        and len(node.cores) >= per_node * req.cores_per_slot
+                    ):
                         chosen.append((node.rank, list(free_c), list(free_g)))
-                elif len(free_c) >= per_node * req.cores_per_slot and len(free_g) >= per_node * req.gpus_per_slot:
-                    chosen.append((node.rank, free_c[: per_node * req.cores_per_slot], free_g[: per_node * req.gpus_per_slot]))
+                elif (
+                    len(free_c) >= per_node * req.cores_per_slot
+                    and len(free_g) >= per_node * req.gpus_per_slot
+                ):
+                    chosen.append(
+                        (
+                            node.rank,
+                            free_c[: per_node * req.cores_per_slot],
+                            free_g[: per_node * req.gpus_per_slot],
+                        )
+                    )
                 if len(chosen) == req.nnodes:
                     break
             if len(chosen) < req.nnodes:
@@ -214,12 +244,20 @@ class ResourcePool:
                 return None
         for rank, cores in plan_cores.items():
             self.free_cores[rank] = [c for c in self.free_cores[rank] if c not in cores]
-            self.free_gpus[rank] = [g for g in self.free_gpus[rank] if g not in plan_gpus.get(rank, [])]
+            self.free_gpus[rank] = [
+                g for g in self.free_gpus[rank] if g not in plan_gpus.get(rank, [])
+            ]
         return Allocation(plan_cores, plan_gpus)
 
     def release(self, alloc: Allocation) -> None:
         """Give an allocation's resources back."""
         for rank, cores in alloc.cores.items():
             node = self.nodes[rank]
-            self.free_cores[rank] = [c for c in node.cores if c in set(self.free_cores[rank]) | set(cores)]
-            self.free_gpus[rank] = [g for g in node.gpus if g in set(self.free_gpus[rank]) | set(alloc.gpus.get(rank, []))]
+            self.free_cores[rank] = [
+                c for c in node.cores if c in set(self.free_cores[rank]) | set(cores)
+            ]
+            self.free_gpus[rank] = [
+                g
+                for g in node.gpus
+                if g in set(self.free_gpus[rank]) | set(alloc.gpus.get(rank, []))
+            ]

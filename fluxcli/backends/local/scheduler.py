@@ -29,7 +29,11 @@ class Scheduler:
         self._kicked = False
         manager = self.manager
         queue = sorted(
-            (j for j in manager.jobs.values() if j.state == "SCHED" and j.priority > 0 and j.request),
+            (
+                j
+                for j in manager.jobs.values()
+                if j.state == "SCHED" and j.priority > 0 and j.request
+            ),
             key=lambda j: (-j.priority, j.id),
         )
         shadow = None

@@ -109,14 +109,18 @@ class Connection:
         if not isinstance(jobspec, str):
             raise RequestError(errno.EINVAL, "jobspec must be a string")
         stdin = params.get("stdin", "null")
-        jobid = self.manager.submit(jobspec, _int(params, "urgency", 16), _int(params, "flags", 0), self.uid, stdin)
+        jobid = self.manager.submit(
+            jobspec, _int(params, "urgency", 16), _int(params, "flags", 0), self.uid, stdin
+        )
         return {"id": jobid}
 
     def do_submit_many(self, rid, params):
         results = []
         for jobspec in params["jobspecs"]:
             try:
-                jobid = self.manager.submit(jobspec, _int(params, "urgency", 16), _int(params, "flags", 0), self.uid)
+                jobid = self.manager.submit(
+                    jobspec, _int(params, "urgency", 16), _int(params, "flags", 0), self.uid
+                )
                 results.append({"id": jobid})
             except RequestError as exc:
                 results.append({"error": {"errno": exc.errnum, "message": str(exc)}})
@@ -132,7 +136,13 @@ class Connection:
 
     def do_raise(self, rid, params):
         job = self.manager.active(_int(params, "id"), self.uid)
-        self.manager.raise_exception(job, str(params["type"]), _int(params, "severity", 0), str(params.get("note") or ""), self.uid)
+        self.manager.raise_exception(
+            job,
+            str(params["type"]),
+            _int(params, "severity", 0),
+            str(params.get("note") or ""),
+            self.uid,
+        )
         return {}
 
     def do_urgency(self, rid, params):
@@ -188,7 +198,9 @@ class Connection:
             self.manager.store.update_job(jobid, waited=1)
             success = final["result"] == "COMPLETED"
             errstr = "" if success else _wait_error(final)
-            self.manager.after_commit(lambda: self.reply(rid, {"id": jobid, "success": success, "errstr": errstr}))
+            self.manager.after_commit(
+                lambda: self.reply(rid, {"id": jobid, "success": success, "errstr": errstr})
+            )
 
         if record["state"] == "INACTIVE":
             answer()
@@ -197,7 +209,13 @@ class Connection:
         return NotImplemented
 
     def do_watch(self, rid, params):
-        self._watch(rid, [_int(params, "id")], params.get("log", "eventlog"), params.get("follow", True), many=False)
+        self._watch(
+            rid,
+            [_int(params, "id")],
+            params.get("log", "eventlog"),
+            params.get("follow", True),
+            many=False,
+        )
         return NotImplemented
 
     def do_watch_many(self, rid, params):
@@ -227,7 +245,11 @@ class Connection:
                 self.send({"id": rid, "end": True})
 
         def emit(jobid: int, seq: int, event: dict) -> None:
-            self.send({"id": rid, "job": jobid, "seq": seq, "event": event} if many else {"id": rid, "seq": seq, "event": event})
+            self.send(
+                {"id": rid, "job": jobid, "seq": seq, "event": event}
+                if many
+                else {"id": rid, "seq": seq, "event": event}
+            )
 
         for jobid in ids:
             history = list(manager.store.events(jobid, log))
@@ -241,7 +263,9 @@ class Connection:
                 if seq <= floor:
                     return
                 emit(jobid, seq, event)
-                if event["name"] == LOG_END.get(log) or (log != "eventlog" and event["name"] == "clean"):
+                if event["name"] == LOG_END.get(log) or (
+                    log != "eventlog" and event["name"] == "clean"
+                ):
                     finish(jobid)
 
             manager.add_watcher(jobid, log, callback)
@@ -287,7 +311,9 @@ class Server:
             os.unlink(self.path)
         old = os.umask(0o077)
         try:
-            self.server = await asyncio.start_unix_server(self.handle, path=self.path, limit=MAX_MESSAGE)
+            self.server = await asyncio.start_unix_server(
+                self.handle, path=self.path, limit=MAX_MESSAGE
+            )
         finally:
             os.umask(old)
         os.chmod(self.path, 0o600)
@@ -295,7 +321,17 @@ class Server:
     async def handle(self, reader, writer) -> None:
         uid = peer_uid(writer)
         if uid != os.getuid():
-            writer.write(encode({"id": None, "error": {"errno": errno.EPERM, "message": f"connection refused: uid {uid} is not the instance owner (uid {os.getuid()})"}}))
+            writer.write(
+                encode(
+                    {
+                        "id": None,
+                        "error": {
+                            "errno": errno.EPERM,
+                            "message": f"connection refused: uid {uid} is not the instance owner (uid {os.getuid()})",
+                        },
+                    }
+                )
+            )
             await writer.drain()
             writer.close()
             return

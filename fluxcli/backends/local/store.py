@@ -80,9 +80,19 @@ class Store:
             "INSERT INTO jobs (id, userid, urgency, priority, flags, state, name, jobspec, "
             "t_submit, ntasks, ncores, nnodes, duration) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                record["id"], record["userid"], record["urgency"], record["priority"],
-                record["flags"], record["state"], record["name"], jobspec, record["t_submit"],
-                record["ntasks"], record["ncores"], record["nnodes"], record["duration"],
+                record["id"],
+                record["userid"],
+                record["urgency"],
+                record["priority"],
+                record["flags"],
+                record["state"],
+                record["name"],
+                jobspec,
+                record["t_submit"],
+                record["ntasks"],
+                record["ncores"],
+                record["nnodes"],
+                record["duration"],
             ),
         )
         self.dirty = True
@@ -95,7 +105,9 @@ class Store:
 
     def job(self, jobid: int) -> dict | None:
         """A job's record (without its jobspec), or None."""
-        row = self.db.execute(f"SELECT {', '.join(JOB_FIELDS)} FROM jobs WHERE id=?", (jobid,)).fetchone()
+        row = self.db.execute(
+            f"SELECT {', '.join(JOB_FIELDS)} FROM jobs WHERE id=?", (jobid,)
+        ).fetchone()
         return dict(zip(JOB_FIELDS, row, strict=True)) if row else None
 
     def jobspec(self, jobid: int) -> str | None:
@@ -107,11 +119,14 @@ class Store:
         """Every job not yet INACTIVE, oldest first."""
         marks = ",".join("?" * len(ACTIVE_STATES))
         rows = self.db.execute(
-            f"SELECT {', '.join(JOB_FIELDS)} FROM jobs WHERE state IN ({marks}) ORDER BY id", ACTIVE_STATES
+            f"SELECT {', '.join(JOB_FIELDS)} FROM jobs WHERE state IN ({marks}) ORDER BY id",
+            ACTIVE_STATES,
         ).fetchall()
         return [dict(zip(JOB_FIELDS, row, strict=True)) for row in rows]
 
-    def list_jobs(self, limit: int = 100, states: list[str] | None = None, userid: int | None = None) -> list[dict]:
+    def list_jobs(
+        self, limit: int = 100, states: list[str] | None = None, userid: int | None = None
+    ) -> list[dict]:
         """The newest jobs first, optionally filtered by state."""
         sql = f"SELECT {', '.join(JOB_FIELDS)} FROM jobs"
         args: list = []
@@ -134,12 +149,27 @@ class Store:
         return dict(self.db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())
 
     # eventlogs
-    def append_event(self, jobid: int, log: str, seq: int, name: str, context: dict, timestamp: float | None = None) -> dict:
+    def append_event(
+        self,
+        jobid: int,
+        log: str,
+        seq: int,
+        name: str,
+        context: dict,
+        timestamp: float | None = None,
+    ) -> dict:
         """Append an event to a job's eventlog; return it as an RFC 18 event dict."""
         ts = time.time() if timestamp is None else timestamp
         self.db.execute(
             "INSERT INTO events VALUES (?,?,?,?,?,?)",
-            (jobid, log, seq, ts, name, json.dumps(context, separators=(",", ":")) if context else None),
+            (
+                jobid,
+                log,
+                seq,
+                ts,
+                name,
+                json.dumps(context, separators=(",", ":")) if context else None,
+            ),
         )
         self.dirty = True
         event = {"timestamp": ts, "name": name}
@@ -161,5 +191,7 @@ class Store:
 
     def last_seq(self, jobid: int, log: str) -> int:
         """The sequence number the next event of this log gets."""
-        row = self.db.execute("SELECT MAX(seq) FROM events WHERE jobid=? AND log=?", (jobid, log)).fetchone()
+        row = self.db.execute(
+            "SELECT MAX(seq) FROM events WHERE jobid=? AND log=?", (jobid, log)
+        ).fetchone()
         return 0 if row[0] is None else row[0] + 1

@@ -97,7 +97,9 @@ def taskmap(tasks: list[Task]) -> dict:
     return {"version": 1, "map": blocks}
 
 
-def task_environment(job: dict, task: Task, ntasks: int, nnodes: int, uri: str, tmpdir: str) -> dict[str, str]:
+def task_environment(
+    job: dict, task: Task, ntasks: int, nnodes: int, uri: str, tmpdir: str
+) -> dict[str, str]:
     """The environment of one task: the job's plus Flux's task variables."""
     system = job["jobspec"]["attributes"]["system"]
     env = {str(k): str(v) for k, v in (system.get("environment") or {}).items()}
@@ -139,7 +141,9 @@ def preexec(cores: list[int] | None, rlimits: dict, nosetpgrp: bool):
             value = resource.RLIM_INFINITY if value in (-1, None) else int(value)
             try:
                 _, hard = resource.getrlimit(limit)
-                if hard != resource.RLIM_INFINITY and (value == resource.RLIM_INFINITY or value > hard):
+                if hard != resource.RLIM_INFINITY and (
+                    value == resource.RLIM_INFINITY or value > hard
+                ):
                     value = hard
                 resource.setrlimit(limit, (value, hard))
             except (OSError, ValueError):
