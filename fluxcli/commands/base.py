@@ -5,27 +5,31 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 from fluxcli.errors import ExitCode, FluxcliError, UsageError, describe
 
 
-@dataclass
 class Invocation:
     """Everything a command handler needs about one run of the command."""
 
-    prog: str
-    name: str
-    ns: SimpleNamespace
-    remainder: list[str]
-    dashdash: bool
-    registry: Any
-    command: Any
-    argv: list[str]
-    handle: Any = None
-    stdin_mode: str = "null"
+    def __init__(
+        self,
+        prog: str,
+        name: str,
+        ns: SimpleNamespace,
+        remainder: list[str],
+        dashdash: bool,
+        registry: Any,
+        command: Any,
+        argv: list[str],
+    ):
+        self.prog, self.name, self.ns = prog, name, ns
+        self.remainder, self.dashdash = remainder, dashdash
+        self.registry, self.command, self.argv = registry, command, argv
+        self.handle: Any = None
+        self.stdin_mode = "null"
 
     def error(self, message: str) -> None:
         """Print one error line for this command."""

@@ -7,17 +7,16 @@ into them) and are converted when the jobspec is built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class OptionDef:
+class OptionDef(NamedTuple):
     """One option: click declarations, click keyword arguments, where it appears."""
 
     decls: tuple[str, ...]
     progs: str
     section: str
-    kwargs: dict = field(default_factory=dict)
+    kwargs: dict
     hidden_in: str = ""
 
 

@@ -8,7 +8,6 @@ ourselves, hand click only the options, and keep the rest verbatim.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import click
 
@@ -18,18 +17,22 @@ _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
 HIDDEN_ALIASES = {"--require": "--requires", "--dry": "--dry-run", "--broker-opt": "--broker-opts"}
 
 
-@dataclass
 class Parsed:
     """The result of parsing one command line."""
 
-    params: dict
-    given: set[str]
-    ordered: list[tuple[str, str]]
-    remainder: list[str]
-    dashdash: bool
-    help_topic: str | None = None
-    want_help: bool = False
-    extra: dict = field(default_factory=dict)
+    def __init__(
+        self,
+        params: dict,
+        given: set[str],
+        ordered: list[tuple[str, str]],
+        remainder: list[str],
+        dashdash: bool,
+    ):
+        self.params, self.given, self.ordered = params, given, ordered
+        self.remainder, self.dashdash = remainder, dashdash
+        self.help_topic: str | None = None
+        self.want_help = False
+        self.extra: dict = {}
 
 
 def _option_table(command: click.Command) -> dict[str, click.Option]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
-from typing import Any
 
 from .treedict import dict_merge, get_treedict, set_treedict
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def xdg_searchpath(subdir: str = "") -> list[str]:
@@ -43,6 +45,8 @@ class BatchConfig:
 
     def update_string(self, text: str) -> BatchConfig:
         """Merge multi-line TOML or JSON text."""
+        import tomllib
+
         try:
             return self._merge(json.loads(text))
         except ValueError:
@@ -65,6 +69,8 @@ class BatchConfig:
 
     def update_file(self, path: str, label: str | None = None) -> BatchConfig:
         """Merge a ``.toml`` or ``.json`` file."""
+        import tomllib
+
         prefix = f"--conf={label}: " if label else "--conf: "
         try:
             with open(path, "rb") as handle:

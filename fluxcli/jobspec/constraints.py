@@ -7,7 +7,6 @@ the reference LALR parser, including how a bare term after an ``or`` binds.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 OPERATOR_MAP = {None: "properties", "host": "hostlist", "hosts": "hostlist", "rank": "ranks"}
 SPLIT_VALUES = {"properties": ","}
@@ -34,11 +33,11 @@ class ConstraintSyntaxError(ValueError):
     """A malformed constraint query."""
 
 
-@dataclass
 class _Tok:
-    kind: str
-    value: str
-    pos: int
+    __slots__ = ("kind", "value", "pos")
+
+    def __init__(self, kind: str, value: str, pos: int):
+        self.kind, self.value, self.pos = kind, value, pos
 
 
 class _Lexer:

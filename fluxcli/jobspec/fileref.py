@@ -6,7 +6,11 @@ import base64
 import os
 import stat
 from collections.abc import Mapping
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
+if TYPE_CHECKING:
+    from typing import Any
+
 
 ENCODINGS = ("utf-8", "base64")
 

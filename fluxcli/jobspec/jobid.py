@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import locale
 import os
 import re
 
@@ -23,6 +22,8 @@ ENCODINGS = ("dec", "hex", "dothex", "kvs", "words", "f58", "f58plain", "emoji")
 def _utf8_prefix() -> bool:
     if os.environ.get("FLUX_F58_FORCE_ASCII") or os.environ.get("FX_F58_FORCE_ASCII"):
         return False
+    import locale
+
     encoding = locale.getpreferredencoding(False) or ""
     return encoding.replace("-", "").lower() == "utf8"
 

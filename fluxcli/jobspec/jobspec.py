@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import collections
 import collections.abc as abc
-import datetime
 import json
 import math
 import numbers
 import os
 from collections.abc import Iterator
-from typing import Any
 
 from .fileref import fileref
 from .fsd import parse_fsd
@@ -22,6 +20,10 @@ from .validate import (
     validate_resource,
     validate_task,
 )
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def attr_key(key: str) -> str:
@@ -216,7 +218,7 @@ class Jobspec:
     def duration(self, duration):
         if isinstance(duration, str):
             time = parse_fsd(duration)
-        elif isinstance(duration, datetime.timedelta):
+        elif type(duration).__name__ == "timedelta" and hasattr(duration, "total_seconds"):
             time = duration.total_seconds()
         elif isinstance(duration, numbers.Number) and not isinstance(duration, bool):
             time = float(duration)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def parse_jobspec_keyval(label: str, keyval: str) -> tuple[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
 
 from .constraints import requires_to_constraint
 from .envrules import get_filtered_environment
@@ -20,7 +19,10 @@ from .rlimits import get_filtered_rlimits
 from .signals import parse_signal_option
 from .uri import dependency_array_create, parse_uri_arg
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
 if TYPE_CHECKING:
+    from typing import Any
+
     from .v1 import JobspecV1
 
 _LIST_OPTIONS = ("env", "rlimit", "dependency", "requires", "add_file")

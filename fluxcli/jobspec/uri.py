@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import parse_qs, urlparse
 
 
 def _convert(value: str) -> int | float | str:
@@ -17,6 +16,8 @@ def _convert(value: str) -> int | float | str:
 
 def parse_uri_arg(uri: str, name: str) -> dict:
     """Return ``{"scheme": S, "value": V, **query}`` or raise ValueError."""
+    from urllib.parse import parse_qs, urlparse  # lazily: start-up matters
+
     text = uri if ":" in uri else uri + ":"
     try:
         parsed = urlparse(text.replace(":", ":FXX", 1))

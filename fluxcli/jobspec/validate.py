@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import collections.abc as abc
 import json
-from typing import Any
 
 from .idset import parse_idset
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
+if TYPE_CHECKING:
+    from typing import Any
 
 TOP_LEVEL_KEYS = {"resources", "tasks", "version", "attributes"}
 _CONSTRAINT_OPS = ("and", "or", "not", "properties", "hostlist", "ranks")

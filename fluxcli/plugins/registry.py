@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pluggy
@@ -22,15 +21,12 @@ COMMAND_NAMES = {
 }
 
 
-@dataclass
 class PluginRecord:
     """One loaded plugin: what to show in --list-plugins and --help=OPTION."""
 
-    name: str
-    path: str | None
-    plugin: Any
-    doc: str | None
-    options: list[Any] = field(default_factory=list)
+    def __init__(self, name: str, path: str | None, plugin: Any, doc: str | None):
+        self.name, self.path, self.plugin, self.doc = name, path, plugin, doc
+        self.options: list[Any] = []
 
 
 class CLIPluginRegistry:
