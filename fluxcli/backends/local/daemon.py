@@ -86,7 +86,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     lock.write(str(os.getpid()))
     lock.flush()
+    _use_pidfd_child_watcher()
     return asyncio.run(serve(args))
+
+
+def _use_pidfd_child_watcher() -> None:
+    """Reap tasks through pidfds: the default watcher starts a thread per process."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            os.close(os.pidfd_open(os.getpid()))
+            asyncio.set_child_watcher(asyncio.PidfdChildWatcher())
+        except (AttributeError, OSError):
+            pass
 
 
 if __name__ == "__main__":

@@ -7,13 +7,24 @@ import base64
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 
 from fluxcli.jobspec.jobid import id_encode
 
 from .mustache import has_task_tags, render
-from .tasks import Task, exit_code, layout, preexec, task_environment, taskmap, wait_status
+from .procs import TaskProcess
+from .tasks import (
+    Task,
+    exit_code,
+    layout,
+    pinned,
+    preexec,
+    rlimits_to_apply,
+    task_environment,
+    taskmap,
+)
 
 KILL_GRACE = 5.0
 
@@ -25,7 +36,7 @@ class Execution:
         self.manager = manager
         self.job = job
         self.nodes = nodes
-        self.procs: list[asyncio.subprocess.Process | None] = []
+        self.procs: list[TaskProcess] = []
         self.tasks: list[Task] = []
         self.killed_with: int | None = None
         self.timers: list[asyncio.TimerHandle] = []
@@ -95,7 +106,9 @@ class Execution:
             for timer in self.timers:
                 timer.cancel()
             self._close_files()
-            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            # removing a directory can take a millisecond on overlay filesystems:
+            # keep it off the event loop
+            asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, self.tmpdir, True)
         for rank in sorted(job.alloc.cores):
             self.post("shell-exit", {"rank": rank, "wait_status": status})
         self.post("complete", {"status": status})
@@ -134,14 +147,21 @@ class Execution:
     async def _run_tasks(self, command: list[str]) -> int:
         info = self.info()
         ntasks, nnodes = len(self.tasks), info["nnodes"]
-        rlimits = self.options.get("rlimit") or {}
+        limits = rlimits_to_apply(self.options.get("rlimit") or {})
         affinity = self.options.get("cpu-affinity", "on") != "off"
-        nosetpgrp = bool(self.options.get("nosetpgrp"))
+        self.group = not self.options.get("nosetpgrp")
         cwd = self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd()
         if not os.path.isdir(cwd):
             cwd = tempfile.gettempdir()
         self.procs = []
-        failed = None
+        done = asyncio.get_running_loop().create_future()
+        pending = {"n": 0}
+
+        def settle() -> None:
+            pending["n"] -= 1
+            if pending["n"] == 0 and not done.done():
+                done.set_result(None)
+
         for task in self.tasks:
             argv = [
                 render(word, info, {"rank": task.rank, "localid": task.localid}, task.node)
@@ -152,34 +172,38 @@ class Execution:
             )
             stdout, stderr = self._output_targets(task, info)
             try:
-                proc = await asyncio.create_subprocess_exec(
-                    *argv,
-                    stdin=self._stdin_for(task),
-                    stdout=stdout,
-                    stderr=stderr,
-                    cwd=cwd,
-                    env=env,
-                    preexec_fn=preexec(
-                        task.node["cores"] if affinity else None, rlimits, nosetpgrp
-                    ),
-                    close_fds=True,
-                )
+                with pinned(task.node["cores"] if affinity else None):
+                    proc = TaskProcess(
+                        argv,
+                        on_output=lambda stream, data, t=task: self._output(t, stream, data),
+                        on_eof=lambda stream, t=task: (self._eof(t, stream), settle()),
+                        on_exit=lambda status, pid, t=task: (
+                            self._task_exit(t, status, pid),
+                            settle(),
+                        ),
+                        stdin=self._stdin_for(task),
+                        stdout=stdout,
+                        stderr=stderr,
+                        cwd=cwd,
+                        env=env,
+                        preexec_fn=preexec(limits) if limits else None,
+                        process_group=0 if self.group else None,
+                        close_fds=True,
+                    )
             except OSError as exc:
-                failed = (task, argv, exc)
-                self.procs.append(None)
-                break
+                self.kill(signal.SIGKILL)
+                if pending["n"]:
+                    await done
+                self.manager.raise_exception(
+                    self.job,
+                    "exec",
+                    0,
+                    f"task {task.rank} (host {task.node['hostname']}): start failed: "
+                    f"{argv[0]}: {exc.strerror}",
+                )
+                return 127 << 8
+            pending["n"] += 1 + proc.open_streams
             self.procs.append(proc)
-        if failed:
-            task, argv, exc = failed
-            self.kill(signal.SIGKILL)
-            await self._reap()
-            self.manager.raise_exception(
-                self.job,
-                "exec",
-                0,
-                f"task {task.rank} (host {task.node['hostname']}): start failed: {argv[0]}: {exc.strerror}",
-            )
-            return 127 << 8
         self.manager.record_pids(self.job, self.pids())
         self.spawned = True
         for data, ranks in self.job.stdin_buffer:
@@ -188,40 +212,24 @@ class Execution:
         self.post("shell.start", {"taskmap": taskmap(self.tasks)})
         if self.killed_with is not None:
             self.kill(self.killed_with)
-        readers = []
-        for task, proc in zip(self.tasks, self.procs, strict=True):
-            for stream in ("stdout", "stderr"):
-                pipe = getattr(proc, stream)
-                if pipe is not None:
-                    readers.append(self._pump(pipe, stream, task))
-        results = await asyncio.gather(self._reap(), *readers)
-        return results[0]
+        if pending["n"]:
+            await done
+        codes = [exit_code(p.status) for p in self.procs if p.status is not None]
+        return max(codes, default=0) << 8
 
-    async def _reap(self) -> int:
-        worst = 0
-        statuses = []
-        for task, proc in zip(self.tasks, self.procs, strict=False):
-            if proc is None:
-                continue
-            returncode = await proc.wait()
-            status = wait_status(returncode)
-            signaled = status & 0x7F
-            self.post(
-                "shell.task-exit",
-                {
-                    "localid": task.localid,
-                    "rank": task.rank,
-                    "state": "Exited",
-                    "pid": proc.pid,
-                    "wait_status": status,
-                    "signaled": signaled,
-                    "exitcode": exit_code(status),
-                },
-            )
-            statuses.append(exit_code(status))
-        if statuses:
-            worst = max(statuses)
-        return worst << 8
+    def _task_exit(self, task: Task, status: int, pid: int) -> None:
+        self.post(
+            "shell.task-exit",
+            {
+                "localid": task.localid,
+                "rank": task.rank,
+                "state": "Exited",
+                "pid": pid,
+                "wait_status": status,
+                "signaled": status & 0x7F,
+                "exitcode": exit_code(status),
+            },
+        )
 
     def _stdin_for(self, task: Task):
         spec = self.options.get("input", {}).get("stdin")
@@ -229,10 +237,10 @@ class Execution:
             try:
                 return open(spec["path"], "rb")
             except OSError:
-                return asyncio.subprocess.DEVNULL
+                return subprocess.DEVNULL
         if self.job.stdin_mode == "pipe":
-            return asyncio.subprocess.PIPE
-        return asyncio.subprocess.DEVNULL
+            return subprocess.PIPE
+        return subprocess.DEVNULL
 
     def _output_targets(self, task: Task, info: dict):
         out_spec = self.options.get("output", {})
@@ -244,7 +252,7 @@ class Execution:
             if isinstance(spec, dict) and spec.get("type") == "file":
                 targets.append(self._open_output(spec, task, info))
             else:
-                targets.append(asyncio.subprocess.PIPE)
+                targets.append(subprocess.PIPE)
         return targets
 
     def _open_output(self, spec: dict, task: Task, info: dict):
@@ -259,26 +267,24 @@ class Execution:
         cwd = self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd()
         path = os.path.join(cwd, path)
         if spec.get("label"):
-            return asyncio.subprocess.PIPE  # labelled lines are written by _pump
+            return subprocess.PIPE  # labelled lines are written by _output
         if path not in self._files:
             mode = "ab" if self.options.get("output", {}).get("mode") == "append" else "wb"
             self._files[path] = open(path, mode)
         return self._files[path]
 
-    async def _pump(self, reader: asyncio.StreamReader, stream: str, task: Task) -> None:
+    def _output(self, task: Task, stream: str, data: bytes) -> None:
         label_file = self._label_target(stream, task)
-        while True:
-            data = await reader.read(65536)
-            if not data:
-                break
-            text = data.decode("utf-8", errors="replace")
-            if label_file is not None:
-                for line in text.splitlines(keepends=True):
-                    label_file.write(f"{task.rank}: {line}".encode())
-                label_file.flush()
-            else:
-                self.output({"stream": stream, "rank": str(task.rank), "data": text})
-        if label_file is None:
+        text = data.decode("utf-8", errors="replace")
+        if label_file is not None:
+            for line in text.splitlines(keepends=True):
+                label_file.write(f"{task.rank}: {line}".encode())
+            label_file.flush()
+        else:
+            self.output({"stream": stream, "rank": str(task.rank), "data": text})
+
+    def _eof(self, task: Task, stream: str) -> None:
+        if self._label_target(stream, task) is None:
             self.output({"stream": stream, "rank": str(task.rank), "eof": True})
 
     def _label_target(self, stream: str, task: Task):
@@ -318,15 +324,7 @@ class Execution:
         if self.nested is not None:
             self.nested.kill(signum)
         for proc in self.procs:
-            if proc is None or proc.returncode is not None:
-                continue
-            try:
-                os.killpg(proc.pid, signum)
-            except OSError:
-                try:
-                    proc.send_signal(signum)
-                except ProcessLookupError:
-                    pass
+            proc.signal(signum, getattr(self, "group", True))
 
     def terminate(self, signum: int) -> None:
         """Send ``signum`` now and SIGKILL after a grace period."""
@@ -337,19 +335,14 @@ class Execution:
     def write_stdin(self, data: str | None, ranks: list[int] | None = None) -> None:
         """Forward input to tasks (all, or ``ranks``); ``None`` closes stdin."""
         for task, proc in zip(self.tasks, self.procs, strict=False):
-            if proc is None or proc.stdin is None or proc.stdin.is_closing():
-                continue
-            try:
-                if data is None or (ranks is not None and task.rank not in ranks):
-                    proc.stdin.close()  # EOF for everyone; ranks not chosen get none
-                else:
-                    proc.stdin.write(data.encode())
-            except (BrokenPipeError, ConnectionResetError, RuntimeError):
-                pass
+            if data is None or (ranks is not None and task.rank not in ranks):
+                proc.write(None)  # EOF for everyone; ranks not chosen get none
+            else:
+                proc.write(data.encode())
 
     def pids(self) -> list[int]:
         """Process ids of running tasks."""
-        return [p.pid for p in self.procs if p is not None and p.returncode is None]
+        return [p.pid for p in self.procs if p.running]
 
 
 def log_error(message: str) -> None:

@@ -42,6 +42,7 @@ class JobManager:
         self.uri = uri
         self.owner = owner
         self.jobs: dict[int, Job] = {}
+        self.sched: dict[int, Job] = {}  # jobs in SCHED state: the scheduler's queue
         self.watchers: dict[tuple[int, str], list[Callable]] = {}
         self.pending: list[Callable[[], None]] = []
         self.waiters: dict[int, list[Callable]] = {}
@@ -49,7 +50,7 @@ class JobManager:
         self.uri_override: dict[int, str] = {}
         self.scheduler = Scheduler(self)
         self._flush_scheduled = False
-        self._last_id = int(self.store.get_meta("last_id", "0"))
+        self._last_id = self.store.max_jobid()
         self.epoch = float(self.store.get_meta("epoch", "0") or 0) or time.time()
         self.store.set_meta("epoch", repr(self.epoch))
 
@@ -94,6 +95,10 @@ class JobManager:
                 del self.watchers[(jobid, log)]
 
     def set_state(self, job: Job, state: str, **fields) -> None:
+        if state == "SCHED":
+            self.sched[job.id] = job
+        elif job.state == "SCHED":
+            self.sched.pop(job.id, None)
         job.state = state
         self.store.update_job(job.id, state=state, **fields)
 
@@ -105,7 +110,6 @@ class JobManager:
         if candidate <= self._last_id:
             candidate = self._last_id + 1
         self._last_id = candidate
-        self.store.set_meta("last_id", str(candidate))
         return candidate
 
     # submission

@@ -29,23 +29,24 @@ class Scheduler:
         self._kicked = False
         manager = self.manager
         queue = sorted(
-            (
-                j
-                for j in manager.jobs.values()
-                if j.state == "SCHED" and j.priority > 0 and j.request
-            ),
+            (j for j in manager.sched.values() if j.priority > 0 and j.request),
             key=lambda j: (-j.priority, j.id),
         )
+        head = None
         shadow = None
         for job in queue:
-            if shadow is None:
+            if head is None:
                 alloc = manager.pool.allocate(job.request)
                 if alloc is not None:
                     manager.start_job(job, alloc)
-                    continue
-                shadow = self._shadow_time(job)
+                else:
+                    head = job
                 continue
-            if job.duration and time.time() + job.duration <= shadow:
+            if not job.duration:
+                continue  # only jobs with a time limit can backfill
+            if shadow is None:
+                shadow = self._shadow_time(head)
+            if time.time() + job.duration <= shadow:
                 alloc = manager.pool.allocate(job.request)
                 if alloc is not None:
                     manager.start_job(job, alloc)
@@ -55,7 +56,11 @@ class Scheduler:
         manager = self.manager
         running = [j for j in manager.jobs.values() if j.state == "RUN" and j.alloc is not None]
         ends = sorted(
-            ((j.t_run or time.time()) + j.duration if j.duration else math.inf, j) for j in running
+            (
+                ((j.t_run or time.time()) + j.duration if j.duration else math.inf, j)
+                for j in running
+            ),
+            key=lambda pair: pair[0],
         )
         pool = copy.deepcopy(manager.pool)
         for end, job in ends:

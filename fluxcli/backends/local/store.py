@@ -48,9 +48,23 @@ class Store:
         self.db.executescript(SCHEMA)
         self.db.execute("BEGIN")
         self.dirty = False
+        self.pending_events: list[tuple] = []
+        self.pending_updates: dict[int, dict] = {}
+
+    def _write_pending(self) -> None:
+        """Send buffered rows to SQLite (one executemany per table)."""
+        if self.pending_events:
+            self.db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", self.pending_events)
+            self.pending_events = []
+        if self.pending_updates:
+            for jobid, fields in self.pending_updates.items():
+                cols = ", ".join(f"{k}=?" for k in fields)
+                self.db.execute(f"UPDATE jobs SET {cols} WHERE id=?", (*fields.values(), jobid))
+            self.pending_updates = {}
 
     def commit(self) -> None:
         """Make everything written so far durable."""
+        self._write_pending()
         if self.dirty:
             self.db.execute("COMMIT")
             self.db.execute("BEGIN")
@@ -99,12 +113,12 @@ class Store:
 
     def update_job(self, jobid: int, **fields: Any) -> None:
         """Update some columns of a job."""
-        cols = ", ".join(f"{k}=?" for k in fields)
-        self.db.execute(f"UPDATE jobs SET {cols} WHERE id=?", (*fields.values(), jobid))
+        self.pending_updates.setdefault(jobid, {}).update(fields)
         self.dirty = True
 
     def job(self, jobid: int) -> dict | None:
         """A job's record (without its jobspec), or None."""
+        self._write_pending()
         row = self.db.execute(
             f"SELECT {', '.join(JOB_FIELDS)} FROM jobs WHERE id=?", (jobid,)
         ).fetchone()
@@ -117,6 +131,7 @@ class Store:
 
     def active_jobs(self) -> list[dict]:
         """Every job not yet INACTIVE, oldest first."""
+        self._write_pending()
         marks = ",".join("?" * len(ACTIVE_STATES))
         rows = self.db.execute(
             f"SELECT {', '.join(JOB_FIELDS)} FROM jobs WHERE state IN ({marks}) ORDER BY id",
@@ -124,10 +139,16 @@ class Store:
         ).fetchall()
         return [dict(zip(JOB_FIELDS, row, strict=True)) for row in rows]
 
+    def max_jobid(self) -> int:
+        """The highest job id ever issued (ids keep growing across restarts)."""
+        row = self.db.execute("SELECT MAX(id) FROM jobs").fetchone()
+        return row[0] or 0
+
     def list_jobs(
         self, limit: int = 100, states: list[str] | None = None, userid: int | None = None
     ) -> list[dict]:
         """The newest jobs first, optionally filtered by state."""
+        self._write_pending()
         sql = f"SELECT {', '.join(JOB_FIELDS)} FROM jobs"
         args: list = []
         clauses = []
@@ -146,6 +167,7 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """Number of jobs in each state."""
+        self._write_pending()
         return dict(self.db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())
 
     # eventlogs
@@ -160,17 +182,8 @@ class Store:
     ) -> dict:
         """Append an event to a job's eventlog; return it as an RFC 18 event dict."""
         ts = time.time() if timestamp is None else timestamp
-        self.db.execute(
-            "INSERT INTO events VALUES (?,?,?,?,?,?)",
-            (
-                jobid,
-                log,
-                seq,
-                ts,
-                name,
-                json.dumps(context, separators=(",", ":")) if context else None,
-            ),
-        )
+        text = json.dumps(context, separators=(",", ":")) if context else None
+        self.pending_events.append((jobid, log, seq, ts, name, text))
         self.dirty = True
         event = {"timestamp": ts, "name": name}
         if context:
@@ -179,6 +192,7 @@ class Store:
 
     def events(self, jobid: int, log: str, start: int = 0) -> Iterator[tuple[int, dict]]:
         """``(seq, event)`` of a job's eventlog from ``start``."""
+        self._write_pending()
         rows = self.db.execute(
             "SELECT seq, timestamp, name, context FROM events WHERE jobid=? AND log=? AND seq>=? ORDER BY seq",
             (jobid, log, start),
@@ -191,6 +205,7 @@ class Store:
 
     def last_seq(self, jobid: int, log: str) -> int:
         """The sequence number the next event of this log gets."""
+        self._write_pending()
         row = self.db.execute(
             "SELECT MAX(seq) FROM events WHERE jobid=? AND log=?", (jobid, log)
         ).fetchone()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import resource
-import signal
 from dataclasses import dataclass
 
 from fluxcli.jobspec.idset import encode_idset
@@ -121,24 +120,24 @@ def task_environment(
     return env
 
 
-def preexec(cores: list[int] | None, rlimits: dict, nosetpgrp: bool):
-    """A function run in the child before exec: process group, affinity, limits, signals."""
+def rlimits_to_apply(rlimits: dict) -> dict[int, int]:
+    """The requested limits that differ from this process's own soft limits."""
+    changes = {}
+    for name, value in rlimits.items():
+        limit = _RLIMIT.get(name)
+        if limit is None:
+            continue
+        wanted = resource.RLIM_INFINITY if value in (-1, None) else int(value)
+        if resource.getrlimit(limit)[0] != wanted:
+            changes[limit] = wanted
+    return changes
+
+
+def preexec(changes: dict[int, int]):
+    """Set resource limits in the child before exec (only when they differ)."""
 
     def setup() -> None:
-        if not nosetpgrp:
-            os.setpgid(0, 0)
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_DFL)
-        if cores:
-            try:
-                os.sched_setaffinity(0, set(cores))
-            except OSError:
-                pass
-        for name, value in rlimits.items():
-            limit = _RLIMIT.get(name)
-            if limit is None:
-                continue
-            value = resource.RLIM_INFINITY if value in (-1, None) else int(value)
+        for limit, value in changes.items():
             try:
                 _, hard = resource.getrlimit(limit)
                 if hard != resource.RLIM_INFINITY and (
@@ -150,6 +149,32 @@ def preexec(cores: list[int] | None, rlimits: dict, nosetpgrp: bool):
                 pass
 
     return setup
+
+
+_FULL_MASK = os.sched_getaffinity(0)
+
+
+class pinned:
+    """Spawn with this thread pinned to ``cores`` (all CPUs when None); children inherit it.
+
+    Pinning the spawning thread avoids a Python pre-exec hook, which would
+    force a slow fork instead of vfork. Popen runs before the first await of
+    a spawn, so every spawn sets the mask it needs itself; afterwards the
+    thread goes back to the instance's full mask.
+    """
+
+    def __init__(self, cores: list[int] | None):
+        self.mask = set(cores) if cores else _FULL_MASK
+
+    def __enter__(self):
+        try:
+            os.sched_setaffinity(0, self.mask)
+        except OSError:
+            pass
+        return self
+
+    def __exit__(self, *exc):
+        os.sched_setaffinity(0, _FULL_MASK)
 
 
 def wait_status(returncode: int) -> int:
