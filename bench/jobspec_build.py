@@ -17,17 +17,35 @@ from fluxcli.jobspec import JobspecV1
 
 N = 2000
 JobspecV1.from_submit(["myapp"], ntasks=16)  # loads plugins once, as a long-lived program would
-build = min(timeit.repeat(lambda: JobspecV1.from_submit(["myapp"], ntasks=16), number=N, repeat=5)) / N
-low = min(timeit.repeat(lambda: JobspecV1.from_command(["myapp"], num_tasks=16), number=N, repeat=5)) / N
-dumps = min(timeit.repeat(lambda: JobspecV1.from_command(["myapp"], num_tasks=16).dumps(), number=N, repeat=5)) / N
+build = (
+    min(timeit.repeat(lambda: JobspecV1.from_submit(["myapp"], ntasks=16), number=N, repeat=5)) / N
+)
+low = (
+    min(timeit.repeat(lambda: JobspecV1.from_command(["myapp"], num_tasks=16), number=N, repeat=5))
+    / N
+)
+dumps = (
+    min(
+        timeit.repeat(
+            lambda: JobspecV1.from_command(["myapp"], num_tasks=16).dumps(), number=N, repeat=5
+        )
+    )
+    / N
+)
 env = min(timeit.repeat(lambda: dict(os.environ), number=N, repeat=5)) / N
 
 
 def import_ms(code: str) -> float:
     runs = []
     for _ in range(15):
-        out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True).stderr
-        total = sum(int(line.split("|")[1]) for line in out.splitlines()[1:] if line.startswith("import time:") and not line.split("|")[2].startswith("  "))
+        out = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True
+        ).stderr
+        total = sum(
+            int(line.split("|")[1])
+            for line in out.splitlines()[1:]
+            if line.startswith("import time:") and not line.split("|")[2].startswith("  ")
+        )
         runs.append(total / 1000)
     return statistics.median(runs)
 

@@ -19,16 +19,22 @@ N = 500
 state = tempfile.mkdtemp(prefix="fxbench-")
 env = dict(os.environ, FX_STATE_DIR=state)
 subprocess.run([f"{BIN}/fx", "instance", "start"], env=env, check=True)
-subprocess.run([f"{BIN}/fxsub", "--cc=1-50", "--quiet", "--wait", "/bin/true"], env=env, check=True)  # warm up
+subprocess.run(
+    [f"{BIN}/fxsub", "--cc=1-50", "--quiet", "--wait", "/bin/true"], env=env, check=True
+)  # warm up
 
 start = time.perf_counter()
-subprocess.run(["xargs", "-P2", "-n1", "/bin/true"], input="\n".join(["x"] * N), text=True, check=True)
+subprocess.run(
+    ["xargs", "-P2", "-n1", "/bin/true"], input="\n".join(["x"] * N), text=True, check=True
+)
 xargs_rate = N / (time.perf_counter() - start)
 
 rates = []
 for _ in range(3):
     start = time.perf_counter()
-    subprocess.run([f"{BIN}/fxsub", f"--cc=1-{N}", "--quiet", "--wait", "/bin/true"], env=env, check=True)
+    subprocess.run(
+        [f"{BIN}/fxsub", f"--cc=1-{N}", "--quiet", "--wait", "/bin/true"], env=env, check=True
+    )
     rates.append(N / (time.perf_counter() - start))
 
 report(

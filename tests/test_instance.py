@@ -19,12 +19,25 @@ def private_instance(tmp_path):
     state = tmp_path / "state"
     env = {"FX_STATE_DIR": str(state)}
     yield state, env
-    subprocess.run(
-        [str(BIN / "fx"), "instance", "stop"],
-        env={**os.environ, **env},
-        capture_output=True,
-        timeout=30,
-    )
+    stop_instance(state)
+
+
+def stop_instance(state) -> None:
+    """Stop an instance and make sure its process is gone."""
+    try:
+        pid = _pid(state)
+    except (OSError, ValueError):
+        return
+    env = {**os.environ, "FX_STATE_DIR": str(state)}
+    subprocess.run([str(BIN / "fx"), "instance", "stop"], env=env, capture_output=True, timeout=30)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
 
 
 def _backend(state):
@@ -132,7 +145,7 @@ def test_other_uid_is_refused(run):
         os.chmod(state, 0o700)
         assert run("fx", "instance", "status", env=env).returncode == 0
     finally:
-        run("fx", "instance", "stop", env=env)
+        stop_instance(state)
         shutil.rmtree(top, ignore_errors=True)
 
 
@@ -202,4 +215,4 @@ def test_virtual_nodes(tmp_path, run):
         assert proc.returncode == 0 and sorted(proc.stdout.split()) == ["0:", "1:", "2", "2"]
         assert run("fxrun", "-N3", "true", env=env).returncode == 1
     finally:
-        run("fx", "instance", "stop", env=env)
+        stop_instance(tmp_path / "vn")

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from ..base import Backend
 from .client import Connection, RemoteError, connect
 
+SUBMIT_CHUNK = 32
+
 
 class LocalBackend(Backend):
     """Jobs run on this machine by a per-user instance started on first use."""
@@ -29,9 +31,12 @@ class LocalBackend(Backend):
     def submit_many(
         self, jobspecs: list[str], urgency: int = 16, flags: int = 0
     ) -> list[int | OSError]:
-        results = self.conn.call("submit_many", jobspecs=jobspecs, urgency=urgency, flags=flags)[
-            "results"
-        ]
+        results = []
+        # in chunks, so the first jobs run while later ones are still being sent
+        for start in range(0, len(jobspecs), SUBMIT_CHUNK):
+            chunk = jobspecs[start : start + SUBMIT_CHUNK]
+            reply = self.conn.call("submit_many", jobspecs=chunk, urgency=urgency, flags=flags)
+            results.extend(reply["results"])
         return [
             r["id"] if "id" in r else RemoteError(r["error"]["errno"], r["error"]["message"])
             for r in results

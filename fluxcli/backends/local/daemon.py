@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sys
+import time
 
 from .manager import JobManager
 from .resources import Node, ResourcePool, discover_nodes
@@ -43,19 +44,26 @@ async def serve(args) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.add_signal_handler(sig, server.stop)
     print(f"instance {os.getpid()} serving {sock}", file=sys.stderr, flush=True)
+    last_checkpoint = time.monotonic()
     while not server.stopping.is_set():
         try:
             await asyncio.wait_for(server.stopping.wait(), 1.0)
         except TimeoutError:
             pass
-        if args.idle_timeout > 0 and server.idle_for() > args.idle_timeout:
+        idle = server.idle_for()
+        if idle > 1.0 or time.monotonic() - last_checkpoint > 60:
+            store.checkpoint()
+            last_checkpoint = time.monotonic()
+        if args.idle_timeout > 0 and idle > args.idle_timeout:
             print("idle timeout: exiting", file=sys.stderr, flush=True)
             break
     server.server.close()
     for job in list(manager.jobs.values()):
         if job.execution is not None:
             job.execution.kill(signal.SIGKILL)
+    await asyncio.sleep(0.2)  # let killed tasks report their exit
     manager.flush()
+    manager.closed = True  # a restart adopts whatever is still active
     store.close()
     try:
         os.unlink(sock)

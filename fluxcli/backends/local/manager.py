@@ -43,6 +43,7 @@ class JobManager:
         self.owner = owner
         self.jobs: dict[int, Job] = {}
         self.sched: dict[int, Job] = {}  # jobs in SCHED state: the scheduler's queue
+        self.closed = False
         self.watchers: dict[tuple[int, str], list[Callable]] = {}
         self.pending: list[Callable[[], None]] = []
         self.waiters: dict[int, list[Callable]] = {}
@@ -68,6 +69,8 @@ class JobManager:
     def flush(self) -> None:
         """Commit, then deliver notifications and replies that waited for it."""
         self._flush_scheduled = False
+        if self.closed:
+            return
         self.store.commit()
         pending, self.pending = self.pending, []
         for func in pending:
@@ -75,6 +78,8 @@ class JobManager:
 
     def post(self, job: Job, name: str, context: dict, log: str = "eventlog") -> dict:
         """Append an event to a job's eventlog and notify its watchers after commit."""
+        if self.closed:
+            return {"timestamp": 0.0, "name": name}
         seq = job.next_seq(log)
         event = self.store.append_event(job.id, log, seq, name, context)
         watchers = self.watchers.get((job.id, log))
@@ -95,6 +100,8 @@ class JobManager:
                 del self.watchers[(jobid, log)]
 
     def set_state(self, job: Job, state: str, **fields) -> None:
+        if self.closed:
+            return
         if state == "SCHED":
             self.sched[job.id] = job
         elif job.state == "SCHED":
@@ -278,8 +285,9 @@ class JobManager:
         self.scheduler.kick()
 
     def _notify_dependents(self, job: Job, event: str) -> None:
-        record = self.store.job(job.id)
-        for depid, scheme in list(self.dependents.get(job.id, [])):
+        waiting = self.dependents.get(job.id)
+        record = self.store.job(job.id) if waiting else None
+        for depid, scheme in list(waiting or []):
             dependent = self.jobs.get(depid)
             if dependent is None:
                 continue
