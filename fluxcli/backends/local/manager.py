@@ -20,7 +20,10 @@ from .resources import Allocation, ResourcePool, Unsatisfiable, request_from_job
 from .scheduler import Scheduler
 from .store import Store
 
-# how long a log's watchers wait before a log ends: eventlog ends at "clean"
+# writes are grouped into one commit at most this often (seconds); clients hear
+# of events only after their commit, the jobs themselves never wait for it
+FLUSH_DELAY = 0.002
+# the event that ends each eventlog
 LOG_END = {"eventlog": "clean", "exec": "done"}
 
 
@@ -64,7 +67,7 @@ class JobManager:
     def _schedule_flush(self) -> None:
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush)
+            asyncio.get_running_loop().call_later(FLUSH_DELAY, self.flush)
 
     def flush(self) -> None:
         """Commit, then deliver notifications and replies that waited for it."""
