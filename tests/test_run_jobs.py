@@ -322,3 +322,54 @@ def test_instance_status(run):
     info = json.loads(run("fx", "instance", "status", "--json").stdout)
     assert info["running"] and info["pid"] > 0 and info["uri"].startswith("local://")
     assert sum(len(n["cores"]) for n in info["resources"]) == NCORES
+
+
+def test_fxrun_ctrl_c_signals_then_cancels(tmp_path):
+    import signal as sig
+    import subprocess
+
+    from conftest import BIN
+
+    proc = subprocess.Popen(
+        [
+            str(BIN / "fxrun"),
+            "sh",
+            "-c",
+            "trap 'echo got INT' INT; sleep 30 & wait; sleep 30 & wait",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    time.sleep(1.5)
+    proc.send_signal(sig.SIGINT)
+    time.sleep(0.5)
+    proc.send_signal(sig.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert "one more ctrl-C within 2s to cancel" in err and "got INT" in out
+    assert proc.returncode == 143 and "type=cancel" in err
+
+
+def test_gpus_are_scheduled_and_exported(tmp_path, run):
+    from test_instance import stop_instance
+
+    state = tmp_path / "gpu"
+    env = {"FX_STATE_DIR": str(state), "FX_LOCAL_GPUS": "0,1"}
+    try:
+        proc = run(
+            "fxrun", "-n2", "-g1", "--label-io", "sh", "-c", "echo $CUDA_VISIBLE_DEVICES", env=env
+        )
+        # as Flux's default gpu-affinity: tasks see the GPUs allocated on their node
+        assert sorted(proc.stdout.split()) == ["0,1", "0,1", "0:", "1:"]
+        assert (
+            run("fxrun", "-g1", "sh", "-c", "echo $CUDA_VISIBLE_DEVICES", env=env).stdout == "0\n"
+        )
+        assert run("fxrun", "-g3", "true", env=env).returncode == 1
+    finally:
+        stop_instance(state)
+
+
+def test_progress_needs_a_tty(run):
+    proc = run("fxsub", "--progress", "--wait", "true")
+    assert proc.returncode == 0 and "stdout is not a tty. Ignoring --progress option" in proc.stderr

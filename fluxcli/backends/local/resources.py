@@ -77,14 +77,31 @@ class Unsatisfiable(ValueError):
 
 
 def discover_gpus() -> list[int]:
-    """GPU ids from CUDA_VISIBLE_DEVICES (FX_LOCAL_GPUS overrides)."""
-    value = os.environ.get("FX_LOCAL_GPUS", os.environ.get("CUDA_VISIBLE_DEVICES", ""))
+    """GPU ids: FX_LOCAL_GPUS, else CUDA_VISIBLE_DEVICES, else what nvidia-smi lists."""
+    value = os.environ.get("FX_LOCAL_GPUS", os.environ.get("CUDA_VISIBLE_DEVICES"))
+    if value is None:
+        return _nvidia_smi_gpus()
     if not value.strip():
         return []
     try:
         return [int(x) for x in value.split(",") if x.strip() != ""]
     except ValueError:
         return list(range(len(value.split(","))))
+
+
+def _nvidia_smi_gpus() -> list[int]:
+    import shutil
+    import subprocess
+
+    if not shutil.which("nvidia-smi"):
+        return []
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [i for i, line in enumerate(out.splitlines()) if line.startswith("GPU ")]
 
 
 def discover_nodes() -> list[Node]:
