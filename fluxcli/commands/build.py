@@ -143,6 +143,21 @@ def instance_shape(ns: SimpleNamespace) -> tuple[int, bool, list[str], dict | No
     return nslots, exclusive, broker_opts, conf.config
 
 
+def _instance_kwargs(
+    ns: SimpleNamespace, nslots: int, exclusive: bool, broker_opts: list[str], conf
+) -> dict:
+    """The resource and broker arguments fxbatch and fxalloc pass alike."""
+    return {
+        "num_slots": nslots,
+        "cores_per_slot": ns.cores_per_slot,
+        "gpus_per_slot": ns.gpus_per_slot,
+        "num_nodes": ns.nodes,
+        "broker_opts": broker_opts,
+        "exclusive": exclusive,
+        "conf": conf,
+    }
+
+
 def _add_brokers(jobspec: JobspecV1, ns: SimpleNamespace, conf: dict | None) -> None:
     extra, nodes = ns.add_brokers, ns.nodes
     if not extra:
@@ -166,13 +181,7 @@ def batch_jobspec(ns: SimpleNamespace, script: str, jobname: str, args: list[str
         script,
         jobname,
         args=args,
-        num_slots=nslots,
-        cores_per_slot=ns.cores_per_slot,
-        gpus_per_slot=ns.gpus_per_slot,
-        num_nodes=ns.nodes,
-        broker_opts=broker_opts,
-        exclusive=exclusive,
-        conf=conf,
+        **_instance_kwargs(ns, nslots, exclusive, broker_opts, conf),
         **extra,
     )
     _add_brokers(jobspec, ns, conf)
@@ -188,15 +197,7 @@ def alloc_jobspec(ns: SimpleNamespace, command: list[str]) -> JobspecV1:
     extra = _common_extra(ns, None, io=False)
     extra["name"] = ns.job_name
     jobspec = JobspecV1.from_nest_command(
-        command,
-        num_slots=nslots,
-        cores_per_slot=ns.cores_per_slot,
-        gpus_per_slot=ns.gpus_per_slot,
-        num_nodes=ns.nodes,
-        broker_opts=broker_opts,
-        exclusive=exclusive,
-        conf=conf,
-        **extra,
+        command, **_instance_kwargs(ns, nslots, exclusive, broker_opts, conf), **extra
     )
     _add_brokers(jobspec, ns, conf)
     if ns.bg:

@@ -45,6 +45,8 @@ class Job:
     stdin_mode: str = "null"
     duration: float = 0.0
     stdin_buffer: list = field(default_factory=list)
+    queue_key: tuple = ()
+    unsatisfiable: str | None = None
 
     def next_seq(self, log: str) -> int:
         """Sequence number for the next event of ``log``."""

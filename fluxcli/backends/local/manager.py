@@ -45,7 +45,6 @@ class JobManager:
         self.uri = uri
         self.owner = owner
         self.jobs: dict[int, Job] = {}
-        self.sched: dict[int, Job] = {}  # jobs in SCHED state: the scheduler's queue
         self.closed = False
         self.watchers: dict[tuple[int, str], list[Callable]] = {}
         self.pending: list[Callable[[], None]] = []
@@ -105,10 +104,8 @@ class JobManager:
     def set_state(self, job: Job, state: str, **fields) -> None:
         if self.closed:
             return
-        if state == "SCHED":
-            self.sched[job.id] = job
-        elif job.state == "SCHED":
-            self.sched.pop(job.id, None)
+        if job.state == "SCHED" and state != "SCHED":
+            self.scheduler.remove(job)
         job.state = state
         self.store.update_job(job.id, state=state, **fields)
 
@@ -177,6 +174,7 @@ class JobManager:
             "duration": job.duration,
         }
         self.store.insert_job(record, jobspec_text)
+        self._plan(job)
         self.jobs[job.id] = job
         self.post(
             job, "submit", {"userid": userid, "urgency": urgency, "flags": flags, "version": 1}
@@ -269,6 +267,15 @@ class JobManager:
         self.post(job, "dependency-remove", {"description": desc})
         self._maybe_depend(job)
 
+    def _plan(self, job: Job) -> None:
+        """Read the resource request, then drop the parsed jobspec until the job runs."""
+        try:
+            job.request = request_from_jobspec(job.jobspec["resources"])
+            self.pool.check(job.request)
+        except Unsatisfiable as exc:
+            job.unsatisfiable = str(exc)
+        job.jobspec = None  # reloaded from the store when the job starts
+
     def _maybe_depend(self, job: Job) -> None:
         if job.state == "DEPEND" and not job.deps:
             self.post(job, "depend", {})
@@ -279,13 +286,10 @@ class JobManager:
         job.priority = priority_of(job.urgency)
         self.post(job, "priority", {"priority": job.priority})
         self.set_state(job, "SCHED", priority=job.priority)
-        try:
-            job.request = request_from_jobspec(job.jobspec["resources"])
-            self.pool.check(job.request)
-        except Unsatisfiable as exc:
-            self.raise_exception(job, "alloc", 0, str(exc))
+        if job.unsatisfiable:
+            self.raise_exception(job, "alloc", 0, job.unsatisfiable)
             return
-        self.scheduler.kick()
+        self.scheduler.add(job)
 
     def _notify_dependents(self, job: Job, event: str) -> None:
         waiting = self.dependents.get(job.id)
@@ -328,6 +332,8 @@ class JobManager:
     def start_job(self, job: Job, alloc: Allocation) -> None:
         """Called by the scheduler with resources for ``job``."""
         job.alloc = alloc
+        if job.jobspec is None:
+            job.jobspec = json.loads(self.store.jobspec(job.id))
         self.post(job, "alloc", {"annotations": {"sched": {"resource_summary": alloc.summary()}}})
         self.set_state(job, "RUN", ranks=json.dumps(alloc.to_dict()))
         job.execution = Execution(self, job, self.nodes)
@@ -389,7 +395,6 @@ class JobManager:
             return
         job.fatal = {"type": etype, "note": note}
         if job.state in ("NEW", "DEPEND", "PRIORITY", "SCHED"):
-            self.scheduler.forget(job)
             self.set_state(job, "CLEANUP", t_cleanup=time.time())
             self._clean(job, None)
             self.scheduler.kick()
@@ -434,10 +439,12 @@ class JobManager:
         self.store.update_job(job.id, urgency=urgency)
         self.post(job, "urgency", {"userid": userid, "urgency": urgency})
         if job.state == "SCHED":
+            self.scheduler.remove(job)
             job.priority = priority_of(urgency)
             self.post(job, "priority", {"priority": job.priority})
             self.store.update_job(job.id, priority=job.priority)
-            self.scheduler.kick()
+            if not job.unsatisfiable:
+                self.scheduler.add(job)
         return old
 
     def write_stdin(
@@ -481,6 +488,7 @@ class JobManager:
                 self._clean(job, None)
             else:
                 self._readd_dependencies(job)
+                self._plan(job)
                 self.set_state(job, "DEPEND")
                 self._maybe_depend(job)
 

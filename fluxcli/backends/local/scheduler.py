@@ -3,17 +3,43 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import copy
 import math
 import time
 
 
 class Scheduler:
-    """Starts SCHED jobs when resources allow; held jobs (priority 0) wait."""
+    """Starts SCHED jobs when resources allow; held jobs (priority 0) wait.
+
+    The queue is kept sorted by (-priority, id) as jobs enter and leave, so a
+    pass costs what it starts, not the length of the queue.
+    """
 
     def __init__(self, manager):
         self.manager = manager
         self._kicked = False
+        self.queue: list[tuple[int, int]] = []
+        self.jobs: dict[int, object] = {}
+        self.timed = 0  # queued jobs with a time limit: the only backfill candidates
+
+    def add(self, job) -> None:
+        """A job entered SCHED (or its priority changed)."""
+        self.remove(job)
+        job.queue_key = (-job.priority, job.id)
+        bisect.insort(self.queue, job.queue_key)
+        self.jobs[job.id] = job
+        self.timed += 1 if job.duration else 0
+        self.kick()
+
+    def remove(self, job) -> None:
+        """A job left SCHED."""
+        if self.jobs.pop(job.id, None) is None:
+            return
+        index = bisect.bisect_left(self.queue, job.queue_key)
+        if index < len(self.queue) and self.queue[index] == job.queue_key:
+            del self.queue[index]
+        self.timed -= 1 if job.duration else 0
 
     def kick(self) -> None:
         """Schedule a pass at the end of this loop turn."""
@@ -21,26 +47,28 @@ class Scheduler:
             self._kicked = True
             asyncio.get_running_loop().call_soon(self.schedule)
 
-    def forget(self, job) -> None:
-        """A job left the queue without running (nothing to do: the queue is derived)."""
-
     def schedule(self) -> None:
         """One pass: start the queue head while it fits, then backfill behind it."""
         self._kicked = False
         manager = self.manager
-        queue = sorted(
-            (j for j in manager.sched.values() if j.priority > 0 and j.request),
-            key=lambda j: (-j.priority, j.id),
-        )
         head = None
         shadow = None
-        for job in queue:
+        for neg_priority, jobid in list(self.queue):
+            if neg_priority == 0:
+                break  # held jobs (priority 0) sort last and never start
+            if not any(manager.pool.free_cores.values()):
+                break
+            job = self.jobs.get(jobid)
+            if job is None or job.request is None:
+                continue
             if head is None:
                 alloc = manager.pool.allocate(job.request)
                 if alloc is not None:
                     manager.start_job(job, alloc)
-                else:
-                    head = job
+                    continue
+                head = job
+                if not self.timed:
+                    break
                 continue
             if not job.duration:
                 continue  # only jobs with a time limit can backfill
