@@ -181,6 +181,7 @@ class Execution:
                             self._task_exit(t, status, pid),
                             settle(),
                         ),
+                        pty=task.rank == 0 and bool(self.options.get("pty")),
                         stdin=self._stdin_for(task),
                         stdout=stdout,
                         stderr=stderr,

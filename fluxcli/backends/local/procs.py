@@ -24,14 +24,18 @@ class TaskProcess:
         on_output: Callable[[str, bytes], None],
         on_eof: Callable[[str], None],
         on_exit: Callable[[int, int], None],
+        pty: bool = False,
         **popen_kwargs,
     ):
         self.loop = asyncio.get_running_loop()
-        self.popen = subprocess.Popen(argv, **popen_kwargs)
-        self.pid = self.popen.pid
         self.status: int | None = None
         self.on_output, self.on_eof, self.on_exit = on_output, on_eof, on_exit
         self.open_streams = 0
+        if pty:
+            self._spawn_on_pty(argv, popen_kwargs)
+        else:
+            self.popen = subprocess.Popen(argv, **popen_kwargs)
+        self.pid = self.popen.pid
         for stream in ("stdout", "stderr"):
             pipe = getattr(self.popen, stream)
             if pipe is not None:
@@ -40,12 +44,41 @@ class TaskProcess:
                 self.loop.add_reader(fd, self._readable, fd, stream, pipe)
                 self.open_streams += 1
         self.stdin = self.popen.stdin
+        self.pty_stdin = getattr(self, "pty_stdin", None)
         try:
             self.pidfd = os.pidfd_open(self.pid)
             self.loop.add_reader(self.pidfd, self._exited)
         except (AttributeError, OSError):
             self.pidfd = None
             self.loop.create_task(self._poll_exit())
+
+    def _spawn_on_pty(self, argv: list[str], kwargs: dict) -> None:
+        """Run the task on a new pseudo-terminal (its controlling tty); output is "stdout"."""
+        import fcntl
+        import termios
+
+        master, slave = os.openpty()
+
+        def controlling_tty() -> None:
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        for key in ("stdin", "stdout", "stderr", "process_group", "preexec_fn"):
+            kwargs.pop(key, None)
+        self.popen = subprocess.Popen(
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            start_new_session=True,
+            preexec_fn=controlling_tty,
+            **kwargs,
+        )
+        os.close(slave)
+        os.set_blocking(master, False)
+        self.master = master
+        self.loop.add_reader(master, self._readable, master, "stdout", _FdCloser(master))
+        self.open_streams += 1
+        self.pty_stdin = master
 
     @property
     def running(self) -> bool:
@@ -107,6 +140,14 @@ class TaskProcess:
 
     def write(self, data: bytes | None) -> None:
         """Write to the task's stdin (None closes it)."""
+        if self.pty_stdin is not None:
+            try:
+                os.write(
+                    self.pty_stdin, b"\x04" if data is None else data
+                )  # ^D ends input on a tty
+            except OSError:
+                pass
+            return
         if self.stdin is None or self.stdin.closed:
             return
         try:
@@ -116,4 +157,17 @@ class TaskProcess:
                 self.stdin.write(data)
                 self.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
+            pass
+
+
+class _FdCloser:
+    """Gives a bare file descriptor the ``close()`` of a pipe object."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def close(self) -> None:
+        try:
+            os.close(self.fd)
+        except OSError:
             pass
