@@ -213,3 +213,26 @@ def test_directives():
 def test_directive_errors(text, msg):
     with pytest.raises(ValueError, match=msg):
         parse_directives(text)
+
+
+@given(st.text(max_size=40))
+def test_every_text_parser_raises_only_value_or_type_errors(text):
+    from fluxcli.jobspec.envrules import get_filtered_environment
+    from fluxcli.jobspec.fsd import decode_duration
+    from fluxcli.jobspec.idset import parse_idset
+    from fluxcli.jobspec.keyval import parse_jobspec_keyval
+    from fluxcli.jobspec.signals import parse_signal_option
+
+    parsers = [
+        parse_signal_option,
+        decode_duration,
+        parse_idset,
+        parse_directives,
+        lambda t: get_filtered_environment([t], {"A": "1"}),
+        lambda t: parse_jobspec_keyval("--setopt", t.lstrip("^")),
+    ]
+    for parse in parsers:
+        try:
+            parse(text)
+        except (ValueError, TypeError):
+            pass

@@ -378,5 +378,14 @@ def test_progress_needs_a_tty(run):
 def test_pty_shell_option(run):
     proc = run("fxrun", "-o", "pty", "sh", "-c", "test -t 0 && test -t 1 && echo on a tty")
     assert proc.returncode == 0 and "on a tty" in proc.stdout
-    proc = run("fxalloc", "-n1", "-o", "pty.interactive", "sh", "-c", "read line; echo got $line", input="hi\n")
+    proc = run(
+        "fxalloc",
+        "-n1",
+        "-o",
+        "pty.interactive",
+        "sh",
+        "-c",
+        "read line; echo got $line",
+        input="hi\n",
+    )
     assert "got hi" in proc.stdout

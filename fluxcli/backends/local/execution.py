@@ -68,6 +68,20 @@ class Execution:
     def post(self, name: str, context: dict | None = None) -> None:
         self.manager.post(self.job, name, context or {}, log="exec")
 
+    def output_header(self, ntasks: int) -> None:
+        """The first event of the output eventlog, as the job shell writes it."""
+        self.manager.post(
+            self.job,
+            "header",
+            {
+                "version": 1,
+                "encoding": {"stdout": "UTF-8", "stderr": "UTF-8"},
+                "count": {"stdout": ntasks, "stderr": ntasks},
+                "options": {},
+            },
+            log="output",
+        )
+
     def output(self, context: dict) -> None:
         self.manager.post(self.job, "data", context, log="output")
 
@@ -211,6 +225,8 @@ class Execution:
             self.write_stdin(data, ranks)
         self.job.stdin_buffer.clear()
         self.post("shell.start", {"taskmap": taskmap(self.tasks)})
+        count = len(self.tasks)
+        self.output_header(count)
         if self.killed_with is not None:
             self.kill(self.killed_with)
         if pending["n"]:
