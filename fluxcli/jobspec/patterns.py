@@ -8,9 +8,12 @@ import re
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """Compile a rule pattern: ``/regex/`` (anchored at start) or a shell glob."""
-    if pattern.startswith("/"):
-        return re.compile(pattern[1:].rstrip("/"))
-    return re.compile(fnmatch.translate(pattern))
+    try:
+        if pattern.startswith("/"):
+            return re.compile(pattern[1:].rstrip("/"))
+        return re.compile(fnmatch.translate(pattern))
+    except re.error as exc:
+        raise ValueError(f"invalid pattern '{pattern}': {exc}")
 
 
 def matching_keys(names, pattern: str) -> list[str]:
