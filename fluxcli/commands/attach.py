@@ -18,7 +18,9 @@ DOUBLE_CTRL_C = 2.0
 class Attacher:
     """Streams a job's output, forwards stdin and Ctrl-C, and waits for the job."""
 
-    def __init__(self, inv, jobid, stdin_ranks: list[int] | None = None):
+    def __init__(self, inv, jobid, stdin_ranks: list[int] | None = None, interactive: bool = False):
+        # interactive: the job runs on a pty; keystrokes (Ctrl-C too) go to it raw
+        self.interactive = interactive and sys.stdin.isatty()
         self.inv = inv
         self.jobid = jobid
         self.backend = inv.handle.backend
@@ -38,6 +40,7 @@ class Attacher:
         forwarded = [signal.SIGTERM, signal.SIGHUP, signal.SIGALRM, signal.SIGUSR1, signal.SIGUSR2]
         saved = {sig: signal.signal(sig, self._forward_signal) for sig in forwarded}
         wait_event = getattr(ns, "wait_event", None) or "clean"
+        terminal = RawTerminal() if self.interactive else None
         try:
             for _, event in self.backend.events(int(self.jobid)):
                 self.outcome.update(event)
@@ -46,6 +49,8 @@ class Attacher:
                     break
             output.join(timeout=10)
         finally:
+            if terminal is not None:
+                terminal.restore()
             signal.signal(signal.SIGINT, old)
             for sig, handler in saved.items():
                 signal.signal(sig, handler)
@@ -143,7 +148,7 @@ def attach(inv, jobid, interactive: bool = False) -> int:
 
         if is_idset(value):
             ranks = parse_idset(value)
-    return Attacher(inv, jobid, ranks).run()
+    return Attacher(inv, jobid, ranks, interactive=interactive).run()
 
 
 def wait_instance_ready(inv, jobid) -> int:
@@ -168,3 +173,20 @@ def wait_instance_ready(inv, jobid) -> int:
         if name == "clean":
             break
     raise FluxcliError(f"{jobid}: unexpectedly exited")
+
+
+class RawTerminal:
+    """Put the local terminal in raw mode while attached to a job's pty."""
+
+    def __init__(self):
+        import termios
+        import tty
+
+        self.fd = sys.stdin.fileno()
+        self.saved = termios.tcgetattr(self.fd)
+        tty.setraw(self.fd)
+
+    def restore(self) -> None:
+        import termios
+
+        termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
