@@ -31,12 +31,14 @@ class LocalBackend(Backend):
     def submit_many(
         self, jobspecs: list[str], urgency: int = 16, flags: int = 0
     ) -> list[int | OSError]:
-        results = []
-        # in chunks, so the first jobs run while later ones are still being sent
-        for start in range(0, len(jobspecs), SUBMIT_CHUNK):
-            chunk = jobspecs[start : start + SUBMIT_CHUNK]
-            reply = self.conn.call("submit_many", jobspecs=chunk, urgency=urgency, flags=flags)
-            results.extend(reply["results"])
+        # in chunks sent back to back, so the first jobs run while later ones arrive
+        chunks = [
+            {"jobspecs": jobspecs[i : i + SUBMIT_CHUNK], "urgency": urgency, "flags": flags}
+            for i in range(0, len(jobspecs), SUBMIT_CHUNK)
+        ]
+        results = [
+            r for reply in self.conn.call_many("submit_many", chunks) for r in reply["results"]
+        ]
         return [
             r["id"] if "id" in r else RemoteError(r["error"]["errno"], r["error"]["message"])
             for r in results

@@ -124,6 +124,28 @@ class Connection:
             raise RemoteError(message["error"]["errno"], message["error"]["message"])
         return message["result"]
 
+    def call_many(self, method: str, params_list: list[dict]) -> list[dict]:
+        """Send several requests at once, then collect their results in order."""
+        with self.lock:
+            ids = [next(self.ids) for _ in params_list]
+            payload = b"".join(
+                encode({"id": rid, "method": method, "params": params})
+                for rid, params in zip(ids, params_list, strict=True)
+            )
+            self.sock.sendall(payload)
+            replies: dict[int, dict] = {}
+            while len(replies) < len(ids):
+                message = self._read()
+                if message.get("id") in ids:
+                    replies[message["id"]] = message
+        results = []
+        for rid in ids:
+            message = replies[rid]
+            if "error" in message:
+                raise RemoteError(message["error"]["errno"], message["error"]["message"])
+            results.append(message["result"])
+        return results
+
     def stream(self, method: str, **params) -> Iterator[dict]:
         """Send a streaming request; yield its messages until the end marker."""
         rid = next(self.ids)
