@@ -31,10 +31,6 @@ class Invocation:
         self.handle: Any = None
         self.stdin_mode = "null"
 
-    def error(self, message: str) -> None:
-        """Print one error line for this command."""
-        print(f"{self.name}: error: {message}", file=sys.stderr)
-
 
 def report(name: str, exc: BaseException) -> int:
     """Print ``exc`` as one line (a traceback only with FX_DEBUG=1); return the exit code."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import sys
 
 from fluxcli.errors import FluxcliError
 
@@ -54,8 +53,6 @@ def handle(inv: Invocation) -> int:
             jobs.append((cc, copy_ns, jobspec))
     if ns.dry_run:
         return 0
-    if ns.progress and not sys.stdout.isatty():
-        pass
     from .submitting import submit_many
 
     return submit_many(inv, jobs)

@@ -48,6 +48,12 @@ def _takes_value(param: click.Option) -> bool:
     return not param.is_flag and not param.count
 
 
+def _next_word(argv: list[str], i: int, label: str) -> tuple[str, int]:
+    if i >= len(argv):
+        raise UsageError(f"argument {label}: expected one argument")
+    return argv[i], i + 1
+
+
 def split_argv(command: click.Command, argv: list[str]) -> Parsed:
     """Split ``argv`` into click-ready options and the verbatim remainder."""
     table = _option_table(command)
@@ -88,10 +94,7 @@ def split_argv(command: click.Command, argv: list[str]) -> Parsed:
                 continue
             if _takes_value(param):
                 if not eq:
-                    if i >= len(argv):
-                        raise UsageError(f"argument {name}: expected one argument")
-                    value = argv[i]
-                    i += 1
+                    value, i = _next_word(argv, i, name)
                 opts.extend([name, value])
                 ordered.append((param.name, value))
             else:
@@ -111,10 +114,7 @@ def split_argv(command: click.Command, argv: list[str]) -> Parsed:
                 if j < len(tok):
                     value = tok[j:]
                 else:
-                    if i >= len(argv):
-                        raise UsageError(f"argument {'/'.join(param.opts)}: expected one argument")
-                    value = argv[i]
-                    i += 1
+                    value, i = _next_word(argv, i, "/".join(param.opts))
                 opts.extend([name, value])
                 ordered.append((param.name, value))
                 break

@@ -42,7 +42,8 @@ class ProgressView:
             self.counts["R"] -= 1
             self.counts["CD" if context.get("status") == 0 else "F"] += 1
         elif name == "exception" and context.get("severity") == 0 and self.counts["PD"] > 0:
-            pass
+            self.counts["PD"] -= 1  # failed before it ran (e.g. unsatisfiable)
+            self.counts["F"] += 1
         if self.live is not None:
             done = self.counts["CD"] + self.counts["F"]
             self.live.update(self.task, description=self._text(), completed=done)

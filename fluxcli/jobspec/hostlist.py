@@ -37,27 +37,3 @@ def decode_hostlist(text: str) -> list[str]:
                 raise error
             pos += 1
     return hosts
-
-
-def encode_hostlist(hosts: list[str]) -> str:
-    """Compress host names that share a prefix into ``prefix[a-b]`` form."""
-    groups: dict[str, list[int]] = {}
-    plain: list[str] = []
-    order: list[str] = []
-    for host in hosts:
-        match = re.match(r"^(.*?)(\d+)$", host)
-        if not match or match.group(2).startswith("0") and len(match.group(2)) > 1:
-            plain.append(host)
-            continue
-        prefix = match.group(1)
-        if prefix not in groups:
-            groups[prefix] = []
-            order.append(prefix)
-        groups[prefix].append(int(match.group(2)))
-    from .idset import encode_idset
-
-    out = list(plain)
-    for prefix in order:
-        ids = groups[prefix]
-        out.append(f"{prefix}{ids[0]}" if len(ids) == 1 else f"{prefix}[{encode_idset(ids)}]")
-    return ",".join(out)

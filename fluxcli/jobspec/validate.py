@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 TOP_LEVEL_KEYS = {"resources", "tasks", "version", "attributes"}
-_CONSTRAINT_OPS = ("and", "or", "not", "properties", "hostlist", "ranks")
 
 
 def validate_keys(

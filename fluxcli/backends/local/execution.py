@@ -8,7 +8,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 
 from fluxcli.jobspec.jobid import id_encode
@@ -360,8 +359,3 @@ class Execution:
     def pids(self) -> list[int]:
         """Process ids of running tasks."""
         return [p.pid for p in self.procs if p.running]
-
-
-def log_error(message: str) -> None:
-    """Write an instance-side error to the instance log."""
-    print(message, file=sys.stderr, flush=True)

@@ -50,7 +50,6 @@ class JobManager:
         self.pending: list[Callable[[], None]] = []
         self.waiters: dict[int, list[Callable]] = {}
         self.dependents: dict[int, list[tuple[int, str]]] = {}
-        self.uri_override: dict[int, str] = {}
         self.scheduler = Scheduler(self)
         self._flush_scheduled = False
         self._last_id = self.store.max_jobid()

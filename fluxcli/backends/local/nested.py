@@ -130,7 +130,6 @@ async def run_nested(execution, command: list[str]) -> int:
     execution.nested = nested
     await nested.start()
     execution.manager.post(execution.job, "memo", {"uri": nested.uri})
-    execution.manager.uri_override[execution.job.id] = nested.uri
     try:
         if program:
             return await _run_program(execution, nested, program)
@@ -141,7 +140,6 @@ async def run_nested(execution, command: list[str]) -> int:
         shell = os.environ.get("SHELL") or "/bin/sh"
         return await _run_program(execution, nested, [shell])
     finally:
-        execution.manager.uri_override.pop(execution.job.id, None)
         await nested.stop()
 
 
