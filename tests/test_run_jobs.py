@@ -389,3 +389,16 @@ def test_pty_shell_option(run):
         input="hi\n",
     )
     assert "got hi" in proc.stdout
+
+
+def test_progress_bar_on_a_terminal(run):
+    import shutil
+    import subprocess
+
+    from conftest import BIN
+
+    if not shutil.which("script"):
+        pytest.skip("script(1) is needed to give the command a terminal")
+    command = f"{BIN}/fxsub --progress --jps --wait --cc=1-3 --quiet true"
+    out = subprocess.run(["script", "-qc", command, "/dev/null"], capture_output=True, text=True, timeout=60).stdout
+    assert "PD:0 R:0 CD:3 F:0" in out and "100.0%" in out and "job/s" in out

@@ -7,6 +7,8 @@ import time
 
 import click
 
+from fluxcli.views.table import render_table
+
 from .tools import click_run
 
 STATE_ABBREV = {
@@ -58,13 +60,8 @@ def jobs(show_all, count, as_json, no_header):
         for r in records
     ]
     header = ("JOBID", "NAME", "ST", "NTASKS", "NNODES", "TIME", "RESULT")
-    widths = [
-        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
-        for i, h in enumerate(header)
-    ]
-    lines = [] if no_header else [header]
-    for row in lines + rows:
-        click.echo("  ".join(col.ljust(w) for col, w in zip(row, widths, strict=True)).rstrip())
+    if rows or not no_header:
+        click.echo(render_table(header, rows, show_header=not no_header))
     return 0
 
 

@@ -28,7 +28,7 @@ class JobWatcher:
         if self.ns.watch:
             threads.append(threading.Thread(target=self._watch_output, daemon=True))
         if self.ns.progress:
-            from .progress import ProgressView
+            from fluxcli.views.progress import ProgressView
 
             self.progress = ProgressView(len(self.jobs), jps=self.ns.jps)
         for thread in threads:

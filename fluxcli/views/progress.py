@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 
 class ProgressView:
@@ -24,10 +25,11 @@ class ProgressView:
             TextColumn("{task.description}"),
             BarColumn(),
             TextColumn("{task.percentage:>5.1f}%"),
-            TimeElapsedColumn(),
+            TextColumn("{task.fields[rate]}") if jps else TimeElapsedColumn(),
             console=Console(stderr=True, markup=False, highlight=False),
         )
-        self.task = self.live.add_task(self._text(), total=total)
+        self.start = time.monotonic()
+        self.task = self.live.add_task(self._text(), total=total, rate="")
         self.live.start()
 
     def _text(self) -> str:
@@ -46,7 +48,8 @@ class ProgressView:
             self.counts["F"] += 1
         if self.live is not None:
             done = self.counts["CD"] + self.counts["F"]
-            self.live.update(self.task, description=self._text(), completed=done)
+            rate = f"{done / max(time.monotonic() - self.start, 1e-6):4.1f} job/s"
+            self.live.update(self.task, description=self._text(), completed=done, rate=rate)
 
     def stop(self) -> None:
         if self.live is not None:
