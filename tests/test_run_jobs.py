@@ -402,3 +402,9 @@ def test_progress_bar_on_a_terminal(run):
     command = f"{BIN}/fxsub --progress --jps --wait --cc=1-3 --quiet true"
     out = subprocess.run(["script", "-qc", command, "/dev/null"], capture_output=True, text=True, timeout=60).stdout
     assert "PD:0 R:0 CD:3 F:0" in out and "100.0%" in out and "job/s" in out
+
+
+def test_stdin_from_file_and_unbuffered(run, tmp_cwd):
+    (tmp_cwd / "in.txt").write_text("from a file\n")
+    proc = run("fxrun", "--input=in.txt", "-u", "cat", cwd=tmp_cwd)
+    assert proc.returncode == 0 and proc.stdout == "from a file\n"
