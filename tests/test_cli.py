@@ -280,3 +280,21 @@ def test_man_pages_cover_every_option_and_render():
             env={"MANWIDTH": "80", "PATH": "/usr/bin:/bin"},
         )
         assert proc.returncode == 0 and proc.stderr == "" and name.upper() in proc.stdout
+
+
+def test_add_brokers(run):
+    js = dry(
+        run, "fxbatch", "-N2", "--add-brokers=2", '--conf=resource.exclude="5"', "--wrap", "true"
+    )
+    system = js["attributes"]["system"]
+    assert system["files"]["conf.json"]["data"] == {"resource": {"exclude": "1-2,5"}}
+    assert js["tasks"][0]["count"] == {"total": 4}
+    assert system["shell"]["options"]["taskmap"] == {
+        "scheme": "manual",
+        "value": "[[0,1,3,1],[1,1,1,1]]",
+    }
+    assert "per-resource" not in system["shell"]["options"]
+    assert (
+        "--add-brokers may only be specified with -N"
+        in run("fxbatch", "--dry-run", "-n2", "--add-brokers=1", "--wrap", "true").stderr
+    )

@@ -400,7 +400,9 @@ def test_progress_bar_on_a_terminal(run):
     if not shutil.which("script"):
         pytest.skip("script(1) is needed to give the command a terminal")
     command = f"{BIN}/fxsub --progress --jps --wait --cc=1-3 --quiet true"
-    out = subprocess.run(["script", "-qc", command, "/dev/null"], capture_output=True, text=True, timeout=60).stdout
+    out = subprocess.run(
+        ["script", "-qc", command, "/dev/null"], capture_output=True, text=True, timeout=60
+    ).stdout
     assert "PD:0 R:0 CD:3 F:0" in out and "100.0%" in out and "job/s" in out
 
 
@@ -408,3 +410,27 @@ def test_stdin_from_file_and_unbuffered(run, tmp_cwd):
     (tmp_cwd / "in.txt").write_text("from a file\n")
     proc = run("fxrun", "--input=in.txt", "-u", "cat", cwd=tmp_cwd)
     assert proc.returncode == 0 and proc.stdout == "from a file\n"
+
+
+def test_fxrun_ctrl_c_then_ctrl_z_detaches(run):
+    import signal as sig
+    import subprocess
+
+    from conftest import BIN
+
+    proc = subprocess.Popen(
+        [str(BIN / "fxrun"), "-v", "sh", "-c", "trap '' INT; sleep 30"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    time.sleep(1.5)
+    proc.send_signal(sig.SIGINT)
+    time.sleep(0.3)
+    proc.send_signal(sig.SIGTSTP)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "detaching from" in err
+    jobid = err.split("jobid: ")[1].split()[0]
+    assert names(run, jobid)[-1] == "start"  # still running after the detach
+    run("fxcancel", jobid)

@@ -39,6 +39,7 @@ class Attacher:
         old = signal.signal(signal.SIGINT, self._on_sigint)
         forwarded = [signal.SIGTERM, signal.SIGHUP, signal.SIGALRM, signal.SIGUSR1, signal.SIGUSR2]
         saved = {sig: signal.signal(sig, self._forward_signal) for sig in forwarded}
+        saved[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, self._on_sigtstp)
         wait_event = getattr(ns, "wait_event", None) or "clean"
         terminal = RawTerminal() if self.interactive else None
         try:
@@ -114,6 +115,15 @@ class Attacher:
             backend.write_stdin(int(self.jobid), None, self.stdin_ranks)
         except OSError:
             pass
+
+    def _on_sigtstp(self, signum, frame) -> None:
+        """Ctrl-C then Ctrl-Z detaches, leaving the job running."""
+        if time.monotonic() - self.last_sigint <= DOUBLE_CTRL_C:
+            print(f"\r{self.inv.name}: detaching from {self.jobid}", file=sys.stderr, flush=True)
+            os._exit(0)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)
+        signal.signal(signal.SIGTSTP, self._on_sigtstp)
 
     def _on_sigint(self, signum, frame) -> None:
         now = time.monotonic()

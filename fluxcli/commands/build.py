@@ -140,6 +140,17 @@ def instance_shape(ns: SimpleNamespace) -> tuple[int, bool, list[str], dict | No
         broker_opts.append(f"-Scontent.dump={ns.dump}")
     if ns.add_brokers is not None and not ns.nodes:
         raise FluxcliError("--add-brokers may only be specified with -N, --nnodes")
+    if ns.add_brokers:
+        # the extra brokers share node 0 and must not run jobs: exclude their ranks
+        from fluxcli.jobspec.idset import encode_idset, parse_idset
+
+        excluded = conf.get("resource.exclude")
+        ranks = set(range(1, ns.add_brokers + 1))
+        if isinstance(excluded, str):
+            ranks |= set(parse_idset(excluded))
+        elif isinstance(excluded, int):
+            ranks.add(excluded)
+        conf.update_keyval(f'resource.exclude="{encode_idset(ranks)}"')
     return nslots, exclusive, broker_opts, conf.config
 
 
