@@ -218,3 +218,21 @@ def test_virtual_nodes(tmp_path, run):
         assert run("fxrun", "-N3", "true", env=env).returncode == 1
     finally:
         stop_instance(tmp_path / "vn")
+
+
+def test_restart_right_after_stop_and_relative_input(tmp_path, run):
+    state = tmp_path / "restart"
+    env = {"FX_STATE_DIR": str(state)}
+    (tmp_path / "in.txt").write_text("relative\n")
+    try:
+        for _ in range(3):
+            run("fx", "instance", "stop", env=env)
+            assert run("fx", "instance", "start", env=env, cwd="/").returncode == 0
+            # stdin paths are relative to the job's cwd, not the instance's
+            assert (
+                run("fxrun", "--input=in.txt", "cat", env=env, cwd=tmp_path).stdout == "relative\n"
+            )
+        assert run("fx", "instance", "stop", env=env).returncode == 0
+        assert "not running" in run("fx", "instance", "stop", env=env).stderr
+    finally:
+        stop_instance(state)

@@ -7,6 +7,8 @@ import os
 
 import click
 
+from fluxcli.errors import BackendError
+
 from .tools import click_run
 
 
@@ -31,11 +33,36 @@ def stop():
 
     try:
         conn = connect(start=False)
-    except OSError:
+    except (OSError, BackendError):
         click.echo("fx instance: not running", err=True)
         return 0
+    pid = conn.call("status")["pid"]
     conn.call("shutdown")
+    _wait_gone(pid)
     return 0
+
+
+def _wait_gone(pid: int, timeout: float = 15.0) -> None:
+    """Return once process ``pid`` has exited (so a new start finds the state free)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        if _is_zombie(pid):
+            return
+        time.sleep(0.02)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 @instance.command()
@@ -46,7 +73,7 @@ def status(as_json):
 
     try:
         info = connect(os.environ.get("FX_URI"), start=False).call("status")
-    except OSError:
+    except (OSError, BackendError):
         if as_json:
             click.echo(json.dumps({"running": False, "state_dir": default_state_dir()}))
         else:

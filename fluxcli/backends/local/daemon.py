@@ -86,12 +86,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.makedirs(args.state_dir, mode=0o700, exist_ok=True)
     os.chmod(args.state_dir, 0o700)
-    lock = open(os.path.join(args.state_dir, "instance.lock"), "w")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        print("another instance is running on this state directory", file=sys.stderr)
-        return 1
+    lock = open(os.path.join(args.state_dir, "instance.lock"), "a+")
+    deadline = time.monotonic() + 15  # a previous instance may still be shutting down
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                print("another instance is running on this state directory", file=sys.stderr)
+                return 1
+            time.sleep(0.05)
+    lock.seek(0)
+    lock.truncate()
     lock.write(str(os.getpid()))
     lock.flush()
     _use_pidfd_child_watcher()

@@ -251,7 +251,8 @@ class Execution:
         spec = self.options.get("input", {}).get("stdin")
         if isinstance(spec, dict) and spec.get("type") == "file":
             try:
-                return open(spec["path"], "rb")
+                cwd = self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd()
+                return open(os.path.join(cwd, spec["path"]), "rb")  # relative to the job's cwd
             except OSError:
                 return subprocess.DEVNULL
         if self.job.stdin_mode == "pipe":
