@@ -335,19 +335,19 @@ def test_fxrun_ctrl_c_signals_then_cancels(tmp_path):
             str(BIN / "fxrun"),
             "sh",
             "-c",
-            "trap 'echo got INT' INT; sleep 30 & wait; sleep 30 & wait",
+            "trap 'echo got INT' INT; echo ready; sleep 30 & wait; sleep 30 & wait",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
     )
-    time.sleep(1.5)
+    assert proc.stdout.readline() == "ready\n"  # the job runs: signals now reach it
     proc.send_signal(sig.SIGINT)
-    time.sleep(0.5)
+    assert proc.stdout.readline() == "got INT\n"
     proc.send_signal(sig.SIGINT)
     out, err = proc.communicate(timeout=30)
-    assert "one more ctrl-C within 2s to cancel" in err and "got INT" in out
+    assert "one more ctrl-C within 2s to cancel" in err
     assert proc.returncode == 143 and "type=cancel" in err
 
 
@@ -419,13 +419,13 @@ def test_fxrun_ctrl_c_then_ctrl_z_detaches(run):
     from conftest import BIN
 
     proc = subprocess.Popen(
-        [str(BIN / "fxrun"), "-v", "sh", "-c", "trap '' INT; sleep 30"],
+        [str(BIN / "fxrun"), "-v", "sh", "-c", "trap '' INT; echo ready; sleep 30"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
     )
-    time.sleep(1.5)
+    assert proc.stdout.readline() == "ready\n"
     proc.send_signal(sig.SIGINT)
     time.sleep(0.3)
     proc.send_signal(sig.SIGTSTP)
