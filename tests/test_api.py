@@ -187,3 +187,37 @@ def test_open_and_backend_selection(monkeypatch):
     monkeypatch.setenv("FX_BACKEND", "nosuch")
     with pytest.raises(BackendError, match="backend 'nosuch' is not available"):
         fluxcli.open()
+
+
+def test_backend_from_an_installed_package(tmp_path, monkeypatch):
+    """A package registers a backend through the fluxcli.backends entry-point group."""
+    import sys
+
+    from fluxcli.backends import backend_class
+    from fluxcli.backends.local.backend import LocalBackend
+    from fluxcli.errors import BackendError
+
+    (tmp_path / "echo_backend.py").write_text(
+        "from fluxcli.backends.local.backend import LocalBackend\n"
+        "class EchoBackend(LocalBackend):\n    name = 'echo'\n"
+        "class NotABackend:\n    pass\n"
+    )
+    dist = tmp_path / "echo_backend-1.0.dist-info"
+    dist.mkdir()
+    (dist / "entry_points.txt").write_text(
+        "[fluxcli.backends]\necho = echo_backend:EchoBackend\nbogus = echo_backend:NotABackend\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cls = backend_class("echo")
+    assert issubclass(cls, LocalBackend) and cls.name == "echo"
+    assert backend_class("local") is LocalBackend
+    with pytest.raises(BackendError, match="is not a Backend subclass"):
+        backend_class("bogus")
+    with pytest.raises(BackendError, match=r"available: bogus, echo, local"):
+        backend_class("nosuch")
+    sys.modules.pop("echo_backend", None)
+    monkeypatch.setenv("FX_BACKEND", "echo")
+    handle = fluxcli.open()
+    assert type(handle.backend).__name__ == "EchoBackend"
+    assert job.result(handle, job.submit(handle, cmd("true"))).result == "COMPLETED"
+    handle.close()

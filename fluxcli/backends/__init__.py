@@ -12,14 +12,34 @@ from .base import Backend
 BACKENDS = {"local": "fluxcli.backends.local.backend:LocalBackend"}
 
 
+ENTRY_POINT_GROUP = "fluxcli.backends"
+
+
 def backend_class(name: str) -> type[Backend]:
-    """The backend class registered as ``name``."""
-    try:
+    """The backend class registered as ``name``: built-ins first, then installed packages.
+
+    A package adds a backend with an entry point in the ``fluxcli.backends``
+    group (``name = package.module:Class``); entry points are read only when
+    the name is not a built-in.
+    """
+    if name in BACKENDS:
         module, _, attr = BACKENDS[name].partition(":")
-    except KeyError:
-        known = ", ".join(sorted(BACKENDS))
-        raise BackendError(f"backend '{name}' is not available (available: {known})")
-    return getattr(importlib.import_module(module), attr)
+        return getattr(importlib.import_module(module), attr)
+    from fluxcli.entrypoints import find_entry_points
+
+    installed = {ep.name: ep for ep in find_entry_points(ENTRY_POINT_GROUP)}
+    if name in installed:
+        try:
+            cls = installed[name].load()
+        except Exception as exc:
+            raise BackendError(f"backend '{name}' failed to load: {type(exc).__name__}: {exc}")
+        if not (isinstance(cls, type) and issubclass(cls, Backend)):
+            raise BackendError(
+                f"backend '{name}' ({installed[name].value}) is not a Backend subclass"
+            )
+        return cls
+    known = ", ".join(sorted(set(BACKENDS) | set(installed)))
+    raise BackendError(f"backend '{name}' is not available (available: {known})")
 
 
 def select(name: str | None = None, uri: str | None = None) -> tuple[str, str | None]:

@@ -17,6 +17,15 @@ from .cliplugin import CLIPlugin, CLIPluginOption
 ENTRY_POINT_GROUP = "fluxcli.plugins"
 
 
+def entry_points() -> list:
+    """Entry points of the ``fluxcli.plugins`` group (unless FX_NO_ENTRYPOINT_PLUGINS)."""
+    if os.environ.get("FX_NO_ENTRYPOINT_PLUGINS"):
+        return []
+    from fluxcli.entrypoints import find_entry_points
+
+    return find_entry_points(ENTRY_POINT_GROUP)
+
+
 def search_path() -> list[str]:
     """Directories searched for ``*.py`` plugin files, in order."""
     override = os.environ.get("FX_CLI_PLUGINPATH_OVERRIDE")
@@ -108,64 +117,6 @@ def module_plugins(module: Any) -> Iterator[Any]:
             yield obj
     if not found and has_hookimpls(module):
         yield module
-
-
-class EntryPoint:
-    """One ``name = module:attr`` line of a distribution's entry_points.txt."""
-
-    def __init__(self, name: str, value: str, dist: str):
-        self.name, self.value, self.dist = name, value, dist
-
-    def load(self) -> Any:
-        return load_reference(self.value.split("[")[0].strip())
-
-
-def _group_lines(text: str, group: str) -> Iterator[tuple[str, str]]:
-    in_group = False
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("["):
-            in_group = line.strip("[]").strip() == group
-        elif in_group and "=" in line:
-            name, _, value = line.partition("=")
-            yield name.strip(), value.strip()
-
-
-def entry_points() -> list[EntryPoint]:
-    """Entry points of the ``fluxcli.plugins`` group (unless FX_NO_ENTRYPOINT_PLUGINS).
-
-    Reads ``*.dist-info/entry_points.txt`` on sys.path directly: importing
-    importlib.metadata alone costs more than the whole scan (start-up matters).
-    The first distribution of a name on sys.path wins, as with importlib.metadata.
-    """
-    if os.environ.get("FX_NO_ENTRYPOINT_PLUGINS"):
-        return []
-    found: list[EntryPoint] = []
-    seen: set[str] = set()
-    for directory in sys.path:
-        try:
-            names = os.listdir(directory or ".")
-        except OSError:
-            continue
-        for entry in sorted(names):
-            if not entry.endswith((".dist-info", ".egg-info")):
-                continue
-            dist = entry.rsplit(".", 1)[0].split("-")[0].lower()
-            if dist in seen:
-                continue
-            seen.add(dist)
-            try:
-                with open(os.path.join(directory or ".", entry, "entry_points.txt")) as handle:
-                    text = handle.read()
-            except OSError:
-                continue
-            if ENTRY_POINT_GROUP in text:
-                found.extend(
-                    EntryPoint(n, v, dist) for n, v in _group_lines(text, ENTRY_POINT_GROUP)
-                )
-    return found
 
 
 def load_reference(ref: str) -> Any:
