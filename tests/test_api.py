@@ -221,3 +221,13 @@ def test_backend_from_an_installed_package(tmp_path, monkeypatch):
     assert type(handle.backend).__name__ == "EchoBackend"
     assert job.result(handle, job.submit(handle, cmd("true"))).result == "COMPLETED"
     handle.close()
+
+
+def test_executor_shutdown_cancels_queued_futures():
+    executor = job.FluxExecutor()
+    blocker = executor.submit(cmd("sleep", "0.3"))
+    blocker.jobid(timeout=30)
+    executor.shutdown(wait=True, cancel_futures=True)
+    assert blocker.result(timeout=30) == 0  # running futures are not cancelled
+    with pytest.raises(RuntimeError):
+        executor.attach(blocker.jobid())
