@@ -15,6 +15,19 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DATA = Path(__file__).parent / "data"
+# the main eventlog of a job that ran to completion (RFC 21)
+MAIN_SEQUENCE = [
+    "submit",
+    "validate",
+    "depend",
+    "priority",
+    "alloc",
+    "start",
+    "finish",
+    "release",
+    "free",
+    "clean",
+]
 
 _session_dir = tempfile.mkdtemp(prefix="fxtest-")
 os.environ.update(

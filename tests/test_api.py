@@ -7,6 +7,7 @@ import signal
 import time
 
 import pytest
+from conftest import MAIN_SEQUENCE
 
 import fluxcli
 from fluxcli import job
@@ -50,18 +51,7 @@ def test_submit_errors(handle):
 def test_event_watch_and_wait(handle):
     jobid = job.submit(handle, cmd("sleep", "0"))
     events = [e.name for e in job.event_watch(handle, jobid)]
-    assert events == [
-        "submit",
-        "validate",
-        "depend",
-        "priority",
-        "alloc",
-        "start",
-        "finish",
-        "release",
-        "free",
-        "clean",
-    ]
+    assert events == MAIN_SEQUENCE
     assert job.event_wait(handle, jobid, "start").name == "start"
     with pytest.raises(OSError) as exc:
         job.event_wait(handle, jobid, "foo")

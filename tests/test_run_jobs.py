@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+from conftest import MAIN_SEQUENCE
 
 NCORES = len(os.sched_getaffinity(0))
 
@@ -45,18 +46,7 @@ def test_job_eventlogs_follow_rfc21(run):
     jobid = run("fxsub", "-n2", "sh", "-c", "exit 2").stdout.strip()
     assert run("fx", "job", "status", jobid).returncode == 2
     log = events(run, jobid)
-    assert [e["name"] for e in log] == [
-        "submit",
-        "validate",
-        "depend",
-        "priority",
-        "alloc",
-        "start",
-        "finish",
-        "release",
-        "free",
-        "clean",
-    ]
+    assert [e["name"] for e in log] == MAIN_SEQUENCE
     assert log[0]["context"] == {"userid": os.getuid(), "urgency": 16, "flags": 0, "version": 1}
     assert log[6]["context"] == {"status": 512}
     assert log[7]["context"] == {"ranks": "all", "final": True}

@@ -50,41 +50,21 @@ def fx_main() -> None:
     sys.exit(2)
 
 
-def fxsub_main() -> None:
-    """``fxsub``."""
-    sys.exit(_submitter("submit", sys.argv[1:]))
+def _entry(run, name: str):
+    """A console-script function running ``run(name, argv)``."""
+
+    def main() -> None:
+        sys.exit(run(name, sys.argv[1:]))
+
+    main.__doc__ = f"Entry point of the ``{name}`` command."
+    return main
 
 
-def fxrun_main() -> None:
-    """``fxrun``."""
-    sys.exit(_submitter("run", sys.argv[1:]))
-
-
-def fxbatch_main() -> None:
-    """``fxbatch``."""
-    sys.exit(_submitter("batch", sys.argv[1:]))
-
-
-def fxalloc_main() -> None:
-    """``fxalloc``."""
-    sys.exit(_submitter("alloc", sys.argv[1:]))
-
-
-def fxbulksubmit_main() -> None:
-    """``fxbulksubmit``."""
-    sys.exit(_submitter("bulksubmit", sys.argv[1:]))
-
-
-def fxcancel_main() -> None:
-    """``fxcancel``."""
-    sys.exit(_tool("cancel", sys.argv[1:]))
-
-
-def fxjobs_main() -> None:
-    """``fxjobs``."""
-    sys.exit(_tool("jobs", sys.argv[1:]))
-
-
-def fxwatch_main() -> None:
-    """``fxwatch``."""
-    sys.exit(_tool("watch", sys.argv[1:]))
+fxsub_main = _entry(_submitter, "submit")
+fxrun_main = _entry(_submitter, "run")
+fxbatch_main = _entry(_submitter, "batch")
+fxalloc_main = _entry(_submitter, "alloc")
+fxbulksubmit_main = _entry(_submitter, "bulksubmit")
+fxcancel_main = _entry(_tool, "cancel")
+fxjobs_main = _entry(_tool, "jobs")
+fxwatch_main = _entry(_tool, "watch")
