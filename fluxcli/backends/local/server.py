@@ -333,6 +333,12 @@ class Server:
                 )
             )
             await writer.drain()
+            # take what the client already sent: closing with unread data would
+            # reset the connection before the client reads the refusal
+            try:
+                await asyncio.wait_for(reader.read(MAX_MESSAGE), 1.0)
+            except (TimeoutError, ConnectionError):
+                pass
             writer.close()
             return
         self.connections += 1
