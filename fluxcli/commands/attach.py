@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import sys
 import threading
@@ -29,17 +30,20 @@ class Attacher:
         self.last_sigint = 0.0
         self.stdin_ranks = stdin_ranks
         self.partial: dict[tuple[str, str], str] = {}
+        self.requests: queue.SimpleQueue = queue.SimpleQueue()
 
     def run(self) -> int:
         ns = self.inv.ns
-        output = threading.Thread(target=self._output, daemon=True)
-        output.start()
-        if self.inv.stdin_mode == "pipe":
-            threading.Thread(target=self._forward_stdin, daemon=True).start()
+        # signal handlers first: a Ctrl-C must reach the job as soon as it can run
+        threading.Thread(target=self._serve_requests, daemon=True).start()
         old = signal.signal(signal.SIGINT, self._on_sigint)
         forwarded = [signal.SIGTERM, signal.SIGHUP, signal.SIGALRM, signal.SIGUSR1, signal.SIGUSR2]
         saved = {sig: signal.signal(sig, self._forward_signal) for sig in forwarded}
         saved[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, self._on_sigtstp)
+        output = threading.Thread(target=self._output, daemon=True)
+        output.start()
+        if self.inv.stdin_mode == "pipe":
+            threading.Thread(target=self._forward_stdin, daemon=True).start()
         wait_event = getattr(ns, "wait_event", None) or "clean"
         terminal = RawTerminal() if self.interactive else None
         try:
@@ -127,26 +131,33 @@ class Attacher:
 
     def _on_sigint(self, signum, frame) -> None:
         now = time.monotonic()
-        try:
-            if now - self.last_sigint <= DOUBLE_CTRL_C:
-                print(f"\r{self.inv.name}: canceling {self.jobid}", file=sys.stderr, flush=True)
-                self.backend.cancel(int(self.jobid), "interrupted from the terminal")
-            else:
-                print(
-                    f"\r{self.inv.name}: one more ctrl-C within {DOUBLE_CTRL_C:.0f}s to cancel or ctrl-Z to detach",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                self.backend.kill(int(self.jobid), signal.SIGINT)
-        except OSError:
-            pass
+        if now - self.last_sigint <= DOUBLE_CTRL_C:
+            print(f"\r{self.inv.name}: canceling {self.jobid}", file=sys.stderr, flush=True)
+            self.requests.put(("cancel", None))
+        else:
+            print(
+                f"\r{self.inv.name}: one more ctrl-C within {DOUBLE_CTRL_C:.0f}s to cancel or ctrl-Z to detach",
+                file=sys.stderr,
+                flush=True,
+            )
+            self.requests.put(("kill", signal.SIGINT))
         self.last_sigint = now
 
     def _forward_signal(self, signum, frame) -> None:
-        try:
-            self.backend.kill(int(self.jobid), signum)
-        except OSError:
-            pass
+        self.requests.put(("kill", signum))
+
+    def _serve_requests(self) -> None:
+        # signal handlers only queue requests: a handler may run in the middle of
+        # another call on the same connection, which holds its lock
+        while True:
+            action, value = self.requests.get()
+            try:
+                if action == "cancel":
+                    self.backend.cancel(int(self.jobid), "interrupted from the terminal")
+                else:
+                    self.backend.kill(int(self.jobid), value)
+            except OSError:
+                pass
 
 
 def attach(inv, jobid, interactive: bool = False) -> int:
