@@ -52,6 +52,7 @@ class JobManager:
         self.dependents: dict[int, list[tuple[int, str]]] = {}
         self.scheduler = Scheduler(self)
         self._flush_scheduled = False
+        self._last_flush = 0.0
         self._last_id = self.store.max_jobid()
         self.epoch = float(self.store.get_meta("epoch", "0") or 0) or time.time()
         self.store.set_meta("epoch", repr(self.epoch))
@@ -65,11 +66,19 @@ class JobManager:
     def _schedule_flush(self) -> None:
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            asyncio.get_running_loop().call_later(FLUSH_DELAY, self.flush)
+            loop = asyncio.get_running_loop()
+            # rate-limited, not delayed: a quiet instance commits at once, a busy
+            # one at most every FLUSH_DELAY (bigger, cheaper transactions)
+            delay = self._last_flush + FLUSH_DELAY - loop.time()
+            if delay > 0:
+                loop.call_later(delay, self.flush)
+            else:
+                loop.call_soon(self.flush)
 
     def flush(self) -> None:
         """Commit, then deliver notifications and replies that waited for it."""
         self._flush_scheduled = False
+        self._last_flush = asyncio.get_running_loop().time()
         if self.closed:
             return
         self.store.commit()
