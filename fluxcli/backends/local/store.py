@@ -61,8 +61,10 @@ class Store:
             self.pending_events = []
         if self.pending_updates:
             for jobid, fields in self.pending_updates.items():
-                cols = ", ".join(f"{k}=?" for k in fields)
-                self.db.execute(f"UPDATE jobs SET {cols} WHERE id=?", (*fields.values(), jobid))
+                names = sorted(fields)  # one SQL text per column set: the statement cache hits
+                cols = ", ".join(f"{k}=?" for k in names)
+                values = [fields[k] for k in names]
+                self.db.execute(f"UPDATE jobs SET {cols} WHERE id=?", (*values, jobid))
             self.pending_updates = {}
 
     def commit(self) -> None:
