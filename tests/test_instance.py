@@ -30,14 +30,20 @@ def stop_instance(state) -> None:
         return
     env = {**os.environ, "FX_STATE_DIR": str(state)}
     subprocess.run([str(BIN / "fx"), "instance", "stop"], env=env, capture_output=True, timeout=30)
-    deadline = time.time() + 10
+    if not exited(pid, 10):
+        os.kill(pid, signal.SIGKILL)
+
+
+def exited(pid: int, timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for process ``pid`` to go away."""
+    deadline = time.time() + timeout
     while time.time() < deadline:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            return
+            return True
         time.sleep(0.05)
-    os.kill(pid, signal.SIGKILL)
+    return False
 
 
 def _backend(state):
@@ -193,15 +199,7 @@ def test_jobspec_rejections_are_clear(private_instance, run):
 def test_idle_exit(tmp_path, run):
     env = {"FX_STATE_DIR": str(tmp_path / "idle"), "FX_IDLE_TIMEOUT": "1"}
     assert run("fxrun", "true", env=env).returncode == 0
-    pid = _pid(tmp_path / "idle")
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.2)
-    else:
+    if not exited(_pid(tmp_path / "idle"), 15):
         pytest.fail("instance did not exit when idle")
     assert not (tmp_path / "idle" / "local.sock").exists()
 

@@ -9,14 +9,9 @@ from .base import Invocation, preinit, print_dry_run
 
 def handle(inv: Invocation) -> int:
     """Run fxalloc."""
-    from fluxcli.jobspec import BatchConfig
+    from .build import alloc_jobspec, batch_config
 
-    from .build import alloc_jobspec
-
-    conf = BatchConfig()
-    for value in inv.ns.conf or []:
-        conf.update(value)
-    inv.ns.conf = conf
+    inv.ns.conf = batch_config(inv.ns.conf)
     preinit(inv)
     command = (["--"] if inv.dashdash else []) + list(inv.remainder)
     jobspec = alloc_jobspec(inv.ns, command)

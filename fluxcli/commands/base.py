@@ -15,21 +15,22 @@ class Invocation:
     """Everything a command handler needs about one run of the command."""
 
     def __init__(
-        self,
-        prog: str,
-        name: str,
-        ns: SimpleNamespace,
-        remainder: list[str],
-        dashdash: bool,
-        registry: Any,
-        command: Any,
-        argv: list[str],
+        self, prog: str, name: str, ns: SimpleNamespace, parsed: Any, registry: Any, command: Any
     ):
         self.prog, self.name, self.ns = prog, name, ns
-        self.remainder, self.dashdash = remainder, dashdash
-        self.registry, self.command, self.argv = registry, command, argv
+        self.parsed, self.registry, self.command = parsed, registry, command
         self.handle: Any = None
         self.stdin_mode = "null"
+
+    @property
+    def remainder(self) -> list[str]:
+        """The words after the options: the command (or script) and its arguments."""
+        return self.parsed.remainder
+
+    @property
+    def dashdash(self) -> bool:
+        """True when ``--`` ended the options."""
+        return self.parsed.dashdash
 
 
 def report(name: str, exc: BaseException) -> int:
@@ -89,7 +90,7 @@ def run_command(prog: str, name: str, argv: list[str], handler: Callable[[Invoca
         if ns.list_plugins:
             print(registry.plugins_text())
             return 0
-        inv = Invocation(prog, name, ns, parsed.remainder, parsed.dashdash, registry, command, argv)
+        inv = Invocation(prog, name, ns, parsed, registry, command)
         return handler(inv)
     except KeyboardInterrupt:
         return 130

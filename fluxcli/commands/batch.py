@@ -61,26 +61,18 @@ def apply_directives(inv: Invocation, text: str, name: str) -> None:
             )
         parses.append(parsed)
     if parses:
-        from .parsing import parse as reparse
-
-        command_line = reparse(inv.command, inv.argv, inv.name)
-        inv.ns = merge(parses + [command_line])
+        inv.ns = merge(parses + [inv.parsed])  # the command line wins
 
 
 def handle(inv: Invocation) -> int:
     """Run fxbatch."""
-    from .build import batch_jobspec
+    from .build import batch_config, batch_jobspec
 
     text, name, args, scan = read_script(inv)
     if scan:
         apply_directives(inv, text, name)
     jobname = inv.ns.job_name or name
-    from fluxcli.jobspec import BatchConfig
-
-    conf = BatchConfig()
-    for value in inv.ns.conf or []:
-        conf.update(value)
-    inv.ns.conf = conf
+    inv.ns.conf = batch_config(inv.ns.conf)
     preinit(inv)
     jobspec = batch_jobspec(inv.ns, text, jobname, args)
     if inv.ns.dry_run:

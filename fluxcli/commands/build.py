@@ -122,6 +122,16 @@ def submit_jobspec(ns: SimpleNamespace, command: list[str], prog: str) -> Jobspe
     return finish(jobspec, ns, prog)
 
 
+def batch_config(conf) -> BatchConfig:
+    """The --conf values (in order) as one BatchConfig; a BatchConfig passes through."""
+    if isinstance(conf, BatchConfig):
+        return conf
+    config = BatchConfig()
+    for value in conf or []:
+        config.update(value)
+    return config
+
+
 def instance_shape(ns: SimpleNamespace) -> tuple[int, bool, list[str], dict | None]:
     """Slots, exclusivity, broker options and config of fxbatch/fxalloc."""
     if not ns.nslots and not ns.nodes:
@@ -131,10 +141,7 @@ def instance_shape(ns: SimpleNamespace) -> tuple[int, bool, list[str], dict | No
         nslots, exclusive = ns.nodes, True
     if ns.cores_per_slot is not None and ns.cores_per_slot < 1:
         raise FluxcliError("cores per task must be an integer >= 1")
-    conf = ns.conf if isinstance(ns.conf, BatchConfig) else BatchConfig()
-    if not isinstance(ns.conf, BatchConfig):
-        for value in ns.conf or []:
-            conf.update(value)
+    conf = batch_config(ns.conf)
     broker_opts = list_split(ns.broker_opts)
     if ns.dump:
         broker_opts.append(f"-Scontent.dump={ns.dump}")

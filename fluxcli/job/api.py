@@ -7,9 +7,9 @@ import signal
 from collections import namedtuple
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
-from fluxcli.jobspec import JobID, Jobspec
+from fluxcli.jobspec import JobID
+from fluxcli.jobspec.validate import jobspec_to_string as jobspec_text
 
 from .events import EventLogEvent, JobException
 from .handle import Handle, resolve
@@ -20,19 +20,6 @@ URGENCY_DEFAULT = 16
 JOBID_ANY = 0xFFFFFFFFFFFFFFFF
 JobWaitResult = namedtuple("JobWaitResult", ["jobid", "success", "errstr"])
 _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fluxcli-job")
-
-
-def jobspec_text(jobspec: Any) -> str:
-    """The JSON text of a Jobspec, str or bytes."""
-    if isinstance(jobspec, Jobspec):
-        return jobspec.dumps()
-    if isinstance(jobspec, bytes):
-        return jobspec.decode()
-    if isinstance(jobspec, str):
-        return jobspec
-    if jobspec is None:
-        raise OSError(errno.EINVAL, "jobspec must not be None/NULL")
-    raise TypeError("jobspec must be a Jobspec or string (either binary or unicode)")
 
 
 def _flags(waitable: bool, debug: bool, pre_signed: bool, novalidate: bool = False) -> int:

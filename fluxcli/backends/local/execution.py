@@ -43,6 +43,7 @@ class Execution:
         self.nested = None
         self.tmpdir = ""
         self._files: dict[str, object] = {}
+        self._labels: dict[tuple[int, str], object] = {}  # (rank, stream) -> labelled output file
         self.uri_for_tasks: str | None = None
         self.spawned = False
 
@@ -50,6 +51,12 @@ class Execution:
     @property
     def options(self) -> dict:
         return self.job.jobspec["attributes"]["system"].get("shell", {}).get("options", {})
+
+    @property
+    def cwd(self) -> str:
+        """The job's working directory (the temp directory if it does not exist)."""
+        cwd = self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd()
+        return cwd if os.path.isdir(cwd) else tempfile.gettempdir()
 
     def info(self) -> dict:
         system = self.job.jobspec["attributes"]["system"]
@@ -163,9 +170,7 @@ class Execution:
         limits = rlimits_to_apply(self.options.get("rlimit") or {})
         affinity = self.options.get("cpu-affinity", "on") != "off"
         self.group = not self.options.get("nosetpgrp")
-        cwd = self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd()
-        if not os.path.isdir(cwd):
-            cwd = tempfile.gettempdir()
+        cwd = self.cwd
         self.procs = []
         done = asyncio.get_running_loop().create_future()
         pending = {"n": 0}
@@ -251,47 +256,51 @@ class Execution:
         spec = self.options.get("input", {}).get("stdin")
         if isinstance(spec, dict) and spec.get("type") == "file":
             try:
-                cwd = self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd()
-                return open(os.path.join(cwd, spec["path"]), "rb")  # relative to the job's cwd
+                return open(os.path.join(self.cwd, spec["path"]), "rb")  # relative to the job's cwd
             except OSError:
                 return subprocess.DEVNULL
         if self.job.stdin_mode == "pipe":
             return subprocess.PIPE
         return subprocess.DEVNULL
 
-    def _output_targets(self, task: Task, info: dict):
+    def _file_spec(self, stream: str) -> dict | None:
+        """The file an output stream goes to (stderr shares stdout's unless given its own)."""
         out_spec = self.options.get("output", {})
-        targets = []
-        for stream in ("stdout", "stderr"):
-            spec = out_spec.get(stream) if isinstance(out_spec, dict) else None
-            if stream == "stderr" and not spec and isinstance(out_spec.get("stdout"), dict):
-                spec = dict(out_spec["stdout"], _shared=True)
-            if isinstance(spec, dict) and spec.get("type") == "file":
-                targets.append(self._open_output(spec, task, info))
-            else:
-                targets.append(subprocess.PIPE)
-        return targets
+        if not isinstance(out_spec, dict):
+            return None
+        spec = out_spec.get(stream)
+        if spec is None and stream == "stderr":
+            spec = out_spec.get("stdout")
+        return spec if isinstance(spec, dict) and spec.get("type") == "file" else None
 
-    def _open_output(self, spec: dict, task: Task, info: dict):
-        template = spec["path"]
-        per_task = has_task_tags(template)
-        path = render(
-            template,
-            info,
-            {"rank": task.rank, "localid": task.localid} if per_task else None,
-            task.node if per_task else None,
+    def _output_file(self, spec: dict, task: Task, info: dict):
+        """Open (once) the file a template names for ``task``; task/node tags make one per task."""
+        per_task = has_task_tags(spec["path"])
+        task_vars = {"rank": task.rank, "localid": task.localid} if per_task else None
+        path = os.path.join(
+            self.cwd, render(spec["path"], info, task_vars, task.node if per_task else None)
         )
-        cwd = self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd()
-        path = os.path.join(cwd, path)
-        if spec.get("label"):
-            return subprocess.PIPE  # labelled lines are written by _output
         if path not in self._files:
             mode = "ab" if self.options.get("output", {}).get("mode") == "append" else "wb"
             self._files[path] = open(path, mode)
         return self._files[path]
 
+    def _output_targets(self, task: Task, info: dict):
+        targets = []
+        for stream in ("stdout", "stderr"):
+            spec = self._file_spec(stream)
+            if spec is None:
+                targets.append(subprocess.PIPE)
+            elif spec.get("label"):
+                # labelled lines are written by _output
+                self._labels[(task.rank, stream)] = self._output_file(spec, task, info)
+                targets.append(subprocess.PIPE)
+            else:
+                targets.append(self._output_file(spec, task, info))
+        return targets
+
     def _output(self, task: Task, stream: str, data: bytes) -> None:
-        label_file = self._label_target(stream, task)
+        label_file = self._labels.get((task.rank, stream))
         text = data.decode("utf-8", errors="replace")
         if label_file is not None:
             for line in text.splitlines(keepends=True):
@@ -301,30 +310,8 @@ class Execution:
             self.output({"stream": stream, "rank": str(task.rank), "data": text})
 
     def _eof(self, task: Task, stream: str) -> None:
-        if self._label_target(stream, task) is None:
+        if (task.rank, stream) not in self._labels:
             self.output({"stream": stream, "rank": str(task.rank), "eof": True})
-
-    def _label_target(self, stream: str, task: Task):
-        out_spec = self.options.get("output", {})
-        spec = out_spec.get(stream) if isinstance(out_spec, dict) else None
-        if spec is None and stream == "stderr":
-            spec = out_spec.get("stdout") if isinstance(out_spec, dict) else None
-        if not (isinstance(spec, dict) and spec.get("type") == "file" and spec.get("label")):
-            return None
-        info = self.info()
-        per_task = has_task_tags(spec["path"])
-        path = render(
-            spec["path"],
-            info,
-            {"rank": task.rank, "localid": task.localid} if per_task else None,
-            task.node if per_task else None,
-        )
-        path = os.path.join(
-            self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd(), path
-        )
-        if path not in self._files:
-            self._files[path] = open(path, "wb")
-        return self._files[path]
 
     def _close_files(self) -> None:
         for handle in self._files.values():
@@ -333,6 +320,7 @@ class Execution:
             except OSError:
                 pass
         self._files.clear()
+        self._labels.clear()
 
     # control
     def kill(self, signum: int) -> None:
