@@ -29,7 +29,8 @@ class Attacher:
         self.start = time.time()
         self.last_sigint = 0.0
         self.stdin_ranks = stdin_ranks
-        self.partial: dict[tuple[str, str], str] = {}
+        self.output_complete = False
+        self.output_error: str | None = None
         self.requests: queue.SimpleQueue = queue.SimpleQueue()
 
     def run(self) -> int:
@@ -47,18 +48,24 @@ class Attacher:
         wait_event = getattr(ns, "wait_event", None) or "clean"
         terminal = RawTerminal() if self.interactive else None
         try:
+            ended = False
             for _, event in self.backend.events(int(self.jobid)):
                 self.outcome.update(event)
                 self._show(event)
-                if event["name"] in (wait_event, "clean"):
+                ended = event["name"] == "clean"
+                if ended or event["name"] == wait_event:
                     break
-            output.join(timeout=10)
+            if ended:  # all of the output, however far the reader lags behind the job
+                output.join()
         finally:
             if terminal is not None:
                 terminal.restore()
             signal.signal(signal.SIGINT, old)
             for sig, handler in saved.items():
                 signal.signal(sig, handler)
+        if self.output_error is not None:
+            print(f"{self.inv.name}: error reading output: {self.output_error}", file=sys.stderr)
+            return max(self.outcome.exit_code, 1)
         if self.outcome.status:
             message = finish_message(self.outcome.status)
             if message:
@@ -83,22 +90,15 @@ class Attacher:
             )
 
     def _output(self) -> None:
-        label = getattr(self.inv.ns, "label_io", False)
-        for _, event in self.backend.events(int(self.jobid), "output"):
-            context = event.get("context", {})
-            data = context.get("data")
-            if data is None:
-                continue
-            stream = sys.stdout if context.get("stream") == "stdout" else sys.stderr
-            if label:
-                key = (context["stream"], context["rank"])
-                text = self.partial.pop(key, "") + data
-                lines = text.split("\n")
-                self.partial[key] = lines.pop()
-                stream.write("".join(f"{context['rank']}: {line}\n" for line in lines))
-            else:
-                stream.write(data)
-            stream.flush()
+        from fluxcli.views.output import OutputCopier
+
+        copier = OutputCopier(sys.stdout, sys.stderr, label=getattr(self.inv.ns, "label_io", False))
+        try:
+            for _, event in self.backend.events(int(self.jobid), "output"):
+                copier.event(event.get("context", {}))
+            self.output_complete = True
+        except OSError as exc:
+            self.output_error = str(exc)
 
     def _forward_stdin(self) -> None:
         try:
@@ -113,9 +113,7 @@ class Attacher:
                 data = os.read(fd, 65536)
                 if not data:
                     break
-                backend.write_stdin(
-                    int(self.jobid), data.decode("utf-8", errors="replace"), self.stdin_ranks
-                )
+                backend.write_stdin(int(self.jobid), data, self.stdin_ranks)
             backend.write_stdin(int(self.jobid), None, self.stdin_ranks)
         except OSError:
             pass

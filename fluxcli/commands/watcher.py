@@ -103,21 +103,14 @@ class JobWatcher:
             )
 
     def _watch_output(self) -> None:
+        from fluxcli.views.output import OutputCopier
+
         backend = self.inv.handle.backend
-        partial: dict[tuple[int, str, str], str] = {}
+        copiers: dict[int, OutputCopier] = {}
         for jobid, event in backend.watch_many(list(self.jobs), "output"):
-            context = event.get("context", {})
-            if "data" not in context:
-                continue
             jid, out, err = self.jobs[jobid]
-            stream = out if context.get("stream") == "stdout" else err
-            if self.ns.label_io:
-                key = (jobid, context["stream"], context["rank"])
-                text = partial.pop(key, "") + context["data"]
-                lines = text.split("\n")
-                partial[key] = lines.pop()
-                for line in lines:
-                    stream.write(f"{jid}: {context['rank']}: {line}\n")
-            else:
-                stream.write(context["data"])
-            stream.flush()
+            if jobid not in copiers:
+                copiers[jobid] = OutputCopier(
+                    out, err, label=self.ns.label_io, prefix=f"{jid}: " if self.ns.label_io else ""
+                )
+            copiers[jobid].event(event.get("context", {}))

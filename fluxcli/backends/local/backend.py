@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 from ..base import Backend
+from ..iodata import encode_data
 from .client import Connection, RemoteError, connect
 
 SUBMIT_CHUNK = 32
+
+
+def current_umask() -> int:
+    """This process's umask (jobs get the submitter's, as Slurm gives them)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 class LocalBackend(Backend):
@@ -24,16 +33,27 @@ class LocalBackend(Backend):
         return Connection(self.path)
 
     def submit(self, jobspec: str, urgency: int = 16, flags: int = 0, stdin: str = "null") -> int:
-        return self.conn.call("submit", jobspec=jobspec, urgency=urgency, flags=flags, stdin=stdin)[
-            "id"
-        ]
+        return self.conn.call(
+            "submit",
+            jobspec=jobspec,
+            urgency=urgency,
+            flags=flags,
+            stdin=stdin,
+            umask=current_umask(),
+        )["id"]
 
     def submit_many(
         self, jobspecs: list[str], urgency: int = 16, flags: int = 0
     ) -> list[int | OSError]:
         # in chunks sent back to back, so the first jobs run while later ones arrive
+        umask = current_umask()
         chunks = [
-            {"jobspecs": jobspecs[i : i + SUBMIT_CHUNK], "urgency": urgency, "flags": flags}
+            {
+                "jobspecs": jobspecs[i : i + SUBMIT_CHUNK],
+                "urgency": urgency,
+                "flags": flags,
+                "umask": umask,
+            }
             for i in range(0, len(jobspecs), SUBMIT_CHUNK)
         ]
         results = [
@@ -74,8 +94,14 @@ class LocalBackend(Backend):
         finally:
             conn.close()
 
-    def write_stdin(self, jobid: int, data: str | None, ranks: list[int] | None = None) -> None:
-        self.conn.call("stdin", id=int(jobid), data=data, ranks=ranks)
+    def write_stdin(
+        self, jobid: int, data: bytes | str | None, ranks: list[int] | None = None
+    ) -> None:
+        """Send input to a job; returns once the job has room for more."""
+        if isinstance(data, str):
+            data = data.encode()
+        fields = {} if data is None else encode_data(data)
+        self.conn.call("stdin", id=int(jobid), ranks=ranks, **{"data": None, **fields})
 
     def info(self, jobid: int, jobspec: bool = False) -> dict | None:
         try:

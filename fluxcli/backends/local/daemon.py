@@ -60,11 +60,12 @@ async def serve(args) -> int:
     server.server.close()
     for job in list(manager.jobs.values()):
         if job.execution is not None:
-            job.execution.kill(signal.SIGKILL)
+            job.execution.kill_tree()
     await asyncio.sleep(0.2)  # let killed tasks report their exit
     manager.flush()
     manager.closed = True  # a restart adopts whatever is still active
     store.close()
+    manager.launcher.close()
     try:
         os.unlink(sock)
     except OSError:

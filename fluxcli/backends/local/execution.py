@@ -1,31 +1,27 @@
-"""Running a job's tasks in the local instance: spawn, stream output, enforce limits."""
+"""Running a job's tasks in the local instance: a job shell spawns them; output and stdin
+stream through the instance; limits and signals are enforced here."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
+from collections.abc import Callable
 
 from fluxcli.jobspec.jobid import id_encode
 
-from .mustache import has_task_tags, render
-from .procs import TaskProcess
-from .tasks import (
-    Task,
-    exit_code,
-    layout,
-    pinned,
-    preexec,
-    rlimits_to_apply,
-    task_environment,
-    taskmap,
-)
+from .mustache import render
+from .output import LabelWriter, OutputFiles
+from .streams import STDIN_BACKLOG, OutputReader, StdinWriter, Utf8Splitter
+from .tasks import Task, exit_code, layout, rlimit_numbers, task_environment, taskmap
 
 KILL_GRACE = 5.0
+# after its shell ended, how long a job's output may take to reach end of file
+EOF_GRACE = 2.0
 
 
 class Execution:
@@ -35,17 +31,26 @@ class Execution:
         self.manager = manager
         self.job = job
         self.nodes = nodes
-        self.procs: list[TaskProcess] = []
         self.tasks: list[Task] = []
         self.killed_with: int | None = None
         self.timers: list[asyncio.TimerHandle] = []
-        self.stdin_ranks: set[int] | None = None
         self.nested = None
         self.tmpdir = ""
-        self._files: dict[str, object] = {}
-        self._labels: dict[tuple[int, str], object] = {}  # (rank, stream) -> labelled output file
         self.uri_for_tasks: str | None = None
         self.spawned = False
+        self.control: int | None = None  # write end of the shell's control pipe
+        self.stdin: dict[int, StdinWriter] = {}
+        self.readers: list[OutputReader] = []
+        self.splitters: dict[tuple[int, str], Utf8Splitter] = {}
+        self.labels: dict[tuple[int, str], LabelWriter] = {}
+        self.files: OutputFiles | None = None
+        self.statuses: dict[int, int] = {}
+        self.shell_status: int | None = None
+        self.shell_ended = False
+        self.failure: str | None = None
+        self.usage: dict | None = None
+        self.output_lost = False
+        self.finished: asyncio.Future | None = None
 
     # helpers
     @property
@@ -53,18 +58,19 @@ class Execution:
         return self.job.jobspec["attributes"]["system"].get("shell", {}).get("options", {})
 
     @property
+    def requested_cwd(self) -> str:
+        return self.job.jobspec["attributes"]["system"].get("cwd") or tempfile.gettempdir()
+
+    @property
     def cwd(self) -> str:
-        """The job's working directory (the temp directory if it does not exist)."""
-        cwd = self.job.jobspec["attributes"]["system"].get("cwd") or os.getcwd()
+        """Where the job runs (the temp directory if its cwd does not exist, as Flux does)."""
+        cwd = self.requested_cwd
         return cwd if os.path.isdir(cwd) else tempfile.gettempdir()
 
     def info(self) -> dict:
-        system = self.job.jobspec["attributes"]["system"]
-        command = self.job.jobspec["tasks"][0]["command"]
-        name = system.get("job", {}).get("name") or os.path.basename(command[0])
         return {
             "id": self.job.id,
-            "name": name,
+            "name": self.job.name,
             "nnodes": len(self.job.alloc.cores),
             "ntasks": len(self.tasks),
             "tmpdir": self.tmpdir,
@@ -125,7 +131,7 @@ class Execution:
         finally:
             for timer in self.timers:
                 timer.cancel()
-            self._close_files()
+            self._release_streams()
             # removing a directory can take a millisecond on overlay filesystems:
             # keep it off the event loop
             asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, self.tmpdir, True)
@@ -136,21 +142,30 @@ class Execution:
         self.manager.exec_done(job, status)
 
     def _extract_files(self) -> None:
+        """Write ``--add-file`` files into the job's tmpdir (never outside it)."""
         files = self.job.jobspec["attributes"]["system"].get("files") or {}
+        root = os.path.realpath(self.tmpdir)
         for name, entry in files.items():
-            path = os.path.join(self.tmpdir, name)
+            parts = name.split("/")
+            if not name or name.startswith("/") or ".." in parts or "" in parts[:-1]:
+                raise ValueError(f"file name {name!r} is not a relative path inside the job")
+            path = os.path.join(root, *parts)
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            if not os.path.realpath(os.path.dirname(path)).startswith(root):
+                raise ValueError(f"file name {name!r} is not a relative path inside the job")
             data = entry.get("data")
             if entry.get("encoding") == "base64":
                 content = base64.b64decode(data)
             elif isinstance(data, str):
                 content = data.encode()
             else:
-                import json
-
                 content = json.dumps(data).encode()
-            with open(path, "wb") as handle:
-                handle.write(content)
-            os.chmod(path, entry.get("mode", 0o600) & 0o7777)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            try:
+                os.write(fd, content)
+                os.fchmod(fd, entry.get("mode", 0o600) & 0o7777)
+            finally:
+                os.close(fd)
 
     def _arm_timers(self) -> None:
         loop = asyncio.get_running_loop()
@@ -165,85 +180,207 @@ class Execution:
 
     # tasks
     async def _run_tasks(self, command: list[str]) -> int:
+        """Have a job shell run ``command`` as the job's tasks; return the wait status."""
         info = self.info()
-        ntasks, nnodes = len(self.tasks), info["nnodes"]
-        limits = rlimits_to_apply(self.options.get("rlimit") or {})
-        affinity = self.options.get("cpu-affinity", "on") != "off"
-        self.group = not self.options.get("nosetpgrp")
+        options = self.options
         cwd = self.cwd
-        self.procs = []
-        done = asyncio.get_running_loop().create_future()
-        pending = {"n": 0}
+        self.files = OutputFiles(options, cwd, self.job.umask)
+        child_fds: list[int] = []  # our copies of what the shell gets, closed once sent
+        passed: list[int] = []
+        control_r, control_w = os.pipe2(os.O_CLOEXEC)
+        os.set_blocking(control_w, False)
+        self.control = control_w
+        child_fds.append(control_r)
+        passed.append(control_r)
 
-        def settle() -> None:
-            pending["n"] -= 1
-            if pending["n"] == 0 and not done.done():
-                done.set_result(None)
+        def pass_fd(fd: int, ours: bool = True) -> int:
+            passed.append(fd)
+            if ours:
+                child_fds.append(fd)
+            return len(passed) - 1
 
-        for task in self.tasks:
-            argv = [
-                render(word, info, {"rank": task.rank, "localid": task.localid}, task.node)
-                for word in command
+        try:
+            stdin_index = self._input_file(pass_fd)
+            if stdin_index is None:
+                return 1 << 8
+            task_specs = [
+                self._task_spec(task, command, info, stdin_index, pass_fd) for task in self.tasks
             ]
-            env = task_environment(
-                info, task, ntasks, nnodes, self.uri_for_tasks or self.manager.uri, self.tmpdir
-            )
-            stdout, stderr = self._output_targets(task, info)
-            try:
-                with pinned(task.node["cores"] if affinity else None):
-                    proc = TaskProcess(
-                        argv,
-                        on_output=lambda stream, data, t=task: self._output(t, stream, data),
-                        on_eof=lambda stream, t=task: (self._eof(t, stream), settle()),
-                        on_exit=lambda status, pid, t=task: (
-                            self._task_exit(t, status, pid),
-                            settle(),
-                        ),
-                        pty=task.rank == 0 and bool(self.options.get("pty")),
-                        stdin=self._stdin_for(task),
-                        stdout=stdout,
-                        stderr=stderr,
-                        cwd=cwd,
-                        env=env,
-                        preexec_fn=preexec(limits) if limits else None,
-                        process_group=0 if self.group else None,
-                        close_fds=True,
-                    )
-            except OSError as exc:
-                self.kill(signal.SIGKILL)
-                if pending["n"]:
-                    await done
-                self.manager.raise_exception(
-                    self.job,
-                    "exec",
-                    0,
-                    f"task {task.rank} (host {task.node['hostname']}): start failed: "
-                    f"{argv[0]}: {exc.strerror}",
-                )
-                return 127 << 8
-            pending["n"] += 1 + proc.open_streams
-            self.procs.append(proc)
-        self.manager.record_pids(self.job, self.pids())
+        except OSError:
+            for fd in child_fds:
+                os.close(fd)
+            raise
+        affinity = options.get("cpu-affinity", "on") != "off"
+        spec = {
+            "job": self.job.id,
+            "cwd": self.requested_cwd,
+            "cwd_fallback": tempfile.gettempdir(),
+            "umask": self.job.umask,
+            "rlimits": rlimit_numbers(options.get("rlimit") or {}),
+            "setpgrp": not options.get("nosetpgrp"),
+            "tasks": task_specs if affinity else [{**t, "cores": None} for t in task_specs],
+        }
+        self.finished = asyncio.get_running_loop().create_future()
+        self.output_header(len(self.tasks))
+        try:
+            self.manager.launcher.spawn(self.job.id, spec, passed, self)
+        finally:
+            for fd in child_fds:
+                os.close(fd)
         self.spawned = True
         for data, ranks in self.job.stdin_buffer:
             self.write_stdin(data, ranks)
         self.job.stdin_buffer.clear()
-        self.post("shell.start", {"taskmap": taskmap(self.tasks)})
-        count = len(self.tasks)
-        self.output_header(count)
+        for waiter in self.job.stdin_waiters:
+            self.when_stdin_drained(waiter)
+        self.job.stdin_waiters.clear()
         if self.killed_with is not None:
             self.kill(self.killed_with)
-        if pending["n"]:
-            await done
-        codes = [exit_code(p.status) for p in self.procs if p.status is not None]
+        await self.finished
+        self.manager.launcher.forget(self.job.id)
+        codes = [exit_code(s) for s in self.statuses.values()]
+        if self.shell_status is not None:
+            codes.append(exit_code(self.shell_status))
+        if self.failure is not None:
+            rank, message = self.failure
+            self.manager.raise_exception(self.job, "exec", 0, message)
+            codes.append(127 if rank is not None else 1)
         return max(codes, default=0) << 8
 
-    def _task_exit(self, task: Task, status: int, pid: int) -> None:
+    def _input_file(self, pass_fd: Callable[..., int]) -> int | None:
+        """The descriptor index of ``--input=FILE`` (-1 without one; None when it won't open)."""
+        spec = self.options.get("input", {}).get("stdin")
+        if not (isinstance(spec, dict) and spec.get("type") == "file"):
+            return -1
+        path = os.path.join(self.cwd, spec["path"])  # relative to the job's cwd
+        try:
+            return pass_fd(os.open(path, os.O_RDONLY | os.O_CLOEXEC))
+        except OSError as exc:
+            self.manager.raise_exception(
+                self.job, "exec", 0, f"error opening input file '{spec['path']}': {exc.strerror}"
+            )
+            return None
+
+    def _task_spec(
+        self, task: Task, command: list[str], info: dict, stdin_index: int, pass_fd
+    ) -> dict:
+        rank = task.rank
+        task_vars = {"rank": rank, "localid": task.localid}
+        argv = [render(word, info, task_vars, task.node) for word in command]
+        env = task_environment(
+            info,
+            task,
+            len(self.tasks),
+            info["nnodes"],
+            self.uri_for_tasks or self.manager.uri,
+            self.tmpdir,
+        )
+        spec = {"rank": rank, "argv": argv, "env": env, "cores": task.node["cores"]}
+        if rank == 0 and self.options.get("pty"):
+            master, slave = os.openpty()
+            os.set_inheritable(master, False)
+            index = pass_fd(slave)
+            self.stdin[rank] = StdinWriter(os.dup(master), closes_with_eot=True)
+            self._read(master, rank, "stdout")
+            return {**spec, "stdio": [index, index, index], "pty": True}
+        stdio = [stdin_index]
+        if self.job.stdin_mode == "pipe" and stdin_index < 0:
+            read_end, write_end = os.pipe2(os.O_CLOEXEC)
+            self.stdin[rank] = StdinWriter(write_end)
+            stdio[0] = pass_fd(read_end)
+        assert self.files is not None
+        for stream in ("stdout", "stderr"):
+            file_spec = self.files.stream_spec(stream)
+            if file_spec is not None and not file_spec.get("label"):
+                fd = self.files.open_for(file_spec, info, rank, task.localid, task.node)
+                stdio.append(pass_fd(fd, ours=False))
+                continue
+            read_end, write_end = os.pipe2(os.O_CLOEXEC)
+            stdio.append(pass_fd(write_end))
+            if file_spec is not None:  # labelled lines are written here
+                fd = self.files.open_for(file_spec, info, rank, task.localid, task.node)
+                self.labels[(rank, stream)] = LabelWriter(fd, rank)
+            self._read(read_end, rank, stream)
+        return {**spec, "stdio": stdio}
+
+    def _read(self, fd: int, rank: int, stream: str) -> None:
+        self.readers.append(
+            OutputReader(
+                fd,
+                lambda data: self._output(rank, stream, data),
+                lambda: self._eof(rank, stream),
+            )
+        )
+
+    # reports of the job shell
+    def shell_report(self, report: dict) -> None:
+        """Handle one report of this job's shell (see jobshell.py)."""
+        ev = report.get("ev")
+        if ev == "shell":
+            self.manager.record_pids(self.job, [report["pid"]])
+        elif ev == "spawned":
+            self.post("shell.start", {"taskmap": taskmap(self.tasks)})
+        elif ev == "exit":
+            self._task_exit(report["rank"], report["status"], report["pid"])
+        elif ev == "error":
+            task = next(t for t in self.tasks if t.rank == report["rank"])
+            command = self.job.jobspec["tasks"][0]["command"]
+            self.failure = (
+                task.rank,
+                f"task {task.rank} (host {task.node['hostname']}): start failed: "
+                f"{command[0]}: {report['message']}",
+            )
+        elif ev == "failed":
+            self.failure = (None, f"job shell failed: {report.get('message')}")
+        elif ev == "done":
+            self.usage = {"cputime": report.get("cputime"), "maxrss": report.get("maxrss")}
+            self._shell_end()
+        elif ev == "shell-exit":
+            if not self.shell_ended and report.get("status"):
+                self.shell_status = report["status"]
+            self._shell_end()
+
+    def shell_lost(self) -> None:
+        """The launcher died with this job's shell in its care."""
+        self.kill_tree()
+        if not self.shell_ended:
+            self.failure = (None, "lost contact with job shell")
+            self._shell_end()
+
+    def _shell_end(self) -> None:
+        if self.shell_ended:
+            return
+        self.shell_ended = True
+        for writer in self.stdin.values():
+            writer.close()
+        self._close_control()
+        if any(r.open for r in self.readers):
+            # every writer is dead now; don't wait forever for one that escaped
+            loop = asyncio.get_running_loop()
+            self.timers.append(loop.call_later(EOF_GRACE, self._close_readers))
+        self._check_finished()
+
+    def _close_readers(self) -> None:
+        for reader in self.readers:
+            reader.close()
+
+    def _check_finished(self) -> None:
+        if (
+            self.shell_ended
+            and not any(r.open for r in self.readers)
+            and self.finished is not None
+            and not self.finished.done()
+        ):
+            self.finished.set_result(None)
+
+    def _task_exit(self, rank: int, status: int, pid: int) -> None:
+        self.statuses[rank] = status
+        localid = next((t.localid for t in self.tasks if t.rank == rank), 0)
         self.post(
             "shell.task-exit",
             {
-                "localid": task.localid,
-                "rank": task.rank,
+                "localid": localid,
+                "rank": rank,
                 "state": "Exited",
                 "pid": pid,
                 "wait_status": status,
@@ -252,99 +389,101 @@ class Execution:
             },
         )
 
-    def _stdin_for(self, task: Task):
-        spec = self.options.get("input", {}).get("stdin")
-        if isinstance(spec, dict) and spec.get("type") == "file":
-            try:
-                return open(os.path.join(self.cwd, spec["path"]), "rb")  # relative to the job's cwd
-            except OSError:
-                return subprocess.DEVNULL
-        if self.job.stdin_mode == "pipe":
-            return subprocess.PIPE
-        return subprocess.DEVNULL
+    # output
+    def _output(self, rank: int, stream: str, data: bytes) -> None:
+        label = self.labels.get((rank, stream))
+        if label is not None:
+            label.write(data)
+            return
+        if self.manager.out_of_space():
+            self._lose_output()
+            return
+        fields = self.splitters.setdefault((rank, stream), Utf8Splitter()).feed(data)
+        if fields:
+            self.output({"stream": stream, "rank": str(rank), **fields})
 
-    def _file_spec(self, stream: str) -> dict | None:
-        """The file an output stream goes to (stderr shares stdout's unless given its own)."""
-        out_spec = self.options.get("output", {})
-        if not isinstance(out_spec, dict):
-            return None
-        spec = out_spec.get(stream)
-        if spec is None and stream == "stderr":
-            spec = out_spec.get("stdout")
-        return spec if isinstance(spec, dict) and spec.get("type") == "file" else None
-
-    def _output_file(self, spec: dict, task: Task, info: dict):
-        """Open (once) the file a template names for ``task``; task/node tags make one per task."""
-        per_task = has_task_tags(spec["path"])
-        task_vars = {"rank": task.rank, "localid": task.localid} if per_task else None
-        path = os.path.join(
-            self.cwd, render(spec["path"], info, task_vars, task.node if per_task else None)
+    def _lose_output(self) -> None:
+        """Output that cannot be recorded ends the job, saying why."""
+        if self.output_lost:
+            return
+        self.output_lost = True
+        self.manager.raise_exception(
+            self.job, "exec", 0, f"output lost: {self.manager.space_message()}"
         )
-        if path not in self._files:
-            mode = "ab" if self.options.get("output", {}).get("mode") == "append" else "wb"
-            self._files[path] = open(path, mode)
-        return self._files[path]
 
-    def _output_targets(self, task: Task, info: dict):
-        targets = []
-        for stream in ("stdout", "stderr"):
-            spec = self._file_spec(stream)
-            if spec is None:
-                targets.append(subprocess.PIPE)
-            elif spec.get("label"):
-                # labelled lines are written by _output
-                self._labels[(task.rank, stream)] = self._output_file(spec, task, info)
-                targets.append(subprocess.PIPE)
-            else:
-                targets.append(self._output_file(spec, task, info))
-        return targets
-
-    def _output(self, task: Task, stream: str, data: bytes) -> None:
-        label_file = self._labels.get((task.rank, stream))
-        text = data.decode("utf-8", errors="replace")
-        if label_file is not None:
-            for line in text.splitlines(keepends=True):
-                label_file.write(f"{task.rank}: {line}".encode())
-            label_file.flush()
+    def _eof(self, rank: int, stream: str) -> None:
+        label = self.labels.get((rank, stream))
+        if label is not None:
+            label.close()
         else:
-            self.output({"stream": stream, "rank": str(task.rank), "data": text})
+            splitter = self.splitters.pop((rank, stream), None)
+            rest = splitter.flush() if splitter is not None else None
+            if rest and not self.output_lost:
+                self.output({"stream": stream, "rank": str(rank), **rest})
+            self.output({"stream": stream, "rank": str(rank), "eof": True})
+        self._check_finished()
 
-    def _eof(self, task: Task, stream: str) -> None:
-        if (task.rank, stream) not in self._labels:
-            self.output({"stream": stream, "rank": str(task.rank), "eof": True})
+    def _release_streams(self) -> None:
+        self._close_readers()
+        for writer in self.stdin.values():
+            writer.close()
+        self._close_control()
+        if self.files is not None:
+            self.files.close()
 
-    def _close_files(self) -> None:
-        for handle in self._files.values():
-            try:
-                handle.close()
-            except OSError:
-                pass
-        self._files.clear()
-        self._labels.clear()
+    def _close_control(self) -> None:
+        if self.control is not None:
+            os.close(self.control)
+            self.control = None
 
     # control
+    def _tell_shell(self, message: bytes) -> None:
+        if self.control is None:
+            return
+        try:
+            os.write(self.control, message)
+        except OSError:
+            pass
+
     def kill(self, signum: int) -> None:
-        """Send ``signum`` to every task (its process group)."""
+        """Send ``signum`` to every task (each task's process group)."""
         self.killed_with = signum
         if self.nested is not None:
             self.nested.kill(signum)
-        for proc in self.procs:
-            proc.signal(signum, getattr(self, "group", True))
+        self._tell_shell(b"s%d\n" % signum)
+
+    def kill_tree(self) -> None:
+        """End every process of the job, whatever it did to escape its process group."""
+        if self.nested is not None:
+            self.nested.kill(signal.SIGKILL)
+        self._tell_shell(b"K\n")
 
     def terminate(self, signum: int) -> None:
-        """Send ``signum`` now and SIGKILL after a grace period."""
+        """Send ``signum`` now; after a grace period end the job's whole process tree."""
         self.kill(signum)
         loop = asyncio.get_running_loop()
-        self.timers.append(loop.call_later(KILL_GRACE, self.kill, signal.SIGKILL))
+        self.timers.append(loop.call_later(KILL_GRACE, self.kill_tree))
 
-    def write_stdin(self, data: str | None, ranks: list[int] | None = None) -> None:
+    def write_stdin(self, data: bytes | None, ranks: list[int] | None = None) -> None:
         """Forward input to tasks (all, or ``ranks``); ``None`` closes stdin."""
-        for task, proc in zip(self.tasks, self.procs, strict=False):
-            if data is None or (ranks is not None and task.rank not in ranks):
-                proc.write(None)  # EOF for everyone; ranks not chosen get none
+        for rank, writer in self.stdin.items():
+            if data is None or (ranks is not None and rank not in ranks):
+                writer.write(None)  # EOF for everyone; ranks not chosen get none
             else:
-                proc.write(data.encode())
+                writer.write(data)
 
-    def pids(self) -> list[int]:
-        """Process ids of running tasks."""
-        return [p.pid for p in self.procs if p.running]
+    def when_stdin_drained(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once no task's unread stdin is over the backlog limit."""
+        full = [w for w in self.stdin.values() if w.backlog >= STDIN_BACKLOG]
+        if not full:
+            callback()
+            return
+        remaining = {"n": len(full)}
+
+        def one_drained() -> None:
+            remaining["n"] -= 1
+            if remaining["n"] == 0:
+                callback()
+
+        for writer in full:
+            writer.on_drain.append(one_drained)

@@ -45,6 +45,8 @@ class Job:
     stdin_mode: str = "null"
     duration: float = 0.0
     stdin_buffer: list = field(default_factory=list)
+    stdin_waiters: list = field(default_factory=list)
+    umask: int = 0o022
     queue_key: tuple = ()
     unsatisfiable: str | None = None
 

@@ -14,15 +14,23 @@ from fluxcli.jobspec import validate_jobspec
 from fluxcli.jobspec.jobid import id_encode
 
 from . import deps
+from .diskspace import SpaceGuard
 from .execution import Execution
 from .job import FLAG_NOVALIDATE, FLAG_WAITABLE, VALID_FLAGS, Job, priority_of
+from .launcher import Launcher
 from .resources import Allocation, ResourcePool, Unsatisfiable, request_from_jobspec
 from .scheduler import Scheduler
-from .store import Store
+from .store import Store, StoreError
+from .streams import STDIN_BACKLOG
 
 # writes are grouped into one commit at most this often (seconds); clients hear
 # of events only after their commit, the jobs themselves never wait for it
 FLUSH_DELAY = 0.002
+# a failed commit (full disk) is retried this often (seconds)
+COMMIT_RETRY = 0.5
+# the write-ahead log is emptied when it passes WAL_LIMIT (checked every WAL_CHECK_INTERVAL s)
+WAL_LIMIT = 8 << 20
+WAL_CHECK_INTERVAL = 1.0
 # the event that ends each eventlog
 LOG_END = {"eventlog": "clean", "exec": "done"}
 
@@ -51,6 +59,9 @@ class JobManager:
         self.waiters: dict[int, list[Callable]] = {}
         self.dependents: dict[int, list[tuple[int, str]]] = {}
         self.scheduler = Scheduler(self)
+        self.launcher = Launcher(self._shells_lost)
+        self.space = SpaceGuard(os.path.dirname(os.path.abspath(store.path)))
+        self._wal_checked = 0.0
         self._flush_scheduled = False
         self._last_flush = 0.0
         self._last_id = self.store.max_jobid()
@@ -78,13 +89,44 @@ class JobManager:
     def flush(self) -> None:
         """Commit, then deliver notifications and replies that waited for it."""
         self._flush_scheduled = False
-        self._last_flush = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        self._last_flush = loop.time()
         if self.closed:
             return
-        self.store.commit()
+        try:
+            self.store.commit()
+        except StoreError:
+            try:
+                if not self.space.commit_failed():
+                    raise
+                self.store.commit()  # with the reserve given back
+            except StoreError:
+                # nothing is lost: the writes stay queued, clients wait for them
+                if not self._flush_scheduled:
+                    self._flush_scheduled = True
+                    loop.call_later(COMMIT_RETRY, self.flush)
+                return
+        self.space.commit_succeeded()
+        self._trim_wal()
         pending, self.pending = self.pending, []
         for func in pending:
             func()
+
+    def _trim_wal(self) -> None:
+        """Keep the write-ahead log from growing under sustained load."""
+        now = time.monotonic()
+        if now - self._wal_checked < WAL_CHECK_INTERVAL:
+            return
+        self._wal_checked = now
+        if self.store.wal_size() > WAL_LIMIT:
+            self.store.checkpoint(truncate=True)
+
+    def out_of_space(self) -> bool:
+        """True while the device holding the state is (nearly) full."""
+        return self.space.out_of_space()
+
+    def space_message(self) -> str:
+        return self.space.message
 
     def post(self, job: Job, name: str, context: dict, log: str = "eventlog") -> dict:
         """Append an event to a job's eventlog and notify its watchers after commit."""
@@ -129,9 +171,17 @@ class JobManager:
 
     # submission
     def submit(
-        self, jobspec_text: str, urgency: int, flags: int, userid: int, stdin_mode: str = "null"
+        self,
+        jobspec_text: str,
+        urgency: int,
+        flags: int,
+        userid: int,
+        stdin_mode: str = "null",
+        umask: int = 0o022,
     ) -> int:
         """Validate and enqueue a job; return its id (RequestError when rejected)."""
+        if self.out_of_space():
+            raise RequestError(errno.ENOSPC, self.space_message())
         if flags & ~VALID_FLAGS:
             raise RequestError(errno.EINVAL, "invalid job flags")
         if not 0 <= urgency <= 31:
@@ -164,6 +214,7 @@ class JobManager:
         dependencies = self._check_dependencies(system.get("dependencies") or [], name, userid)
         now = time.time()
         job = Job(self.new_id(), userid, urgency, flags, jobspec, name, now, stdin_mode=stdin_mode)
+        job.umask = umask
         job.duration = float(system.get("duration") or 0)
         ncores = _count(jobspec["resources"], "core")
         nnodes = _count(jobspec["resources"], "node")
@@ -180,6 +231,7 @@ class JobManager:
             "ncores": ncores,
             "nnodes": nnodes,
             "duration": job.duration,
+            "umask": umask,
         }
         self.store.insert_job(record, jobspec_text)
         self._plan(job)
@@ -345,7 +397,9 @@ class JobManager:
         self.post(job, "alloc", {"annotations": {"sched": {"resource_summary": alloc.summary()}}})
         self.set_state(job, "RUN", ranks=json.dumps(alloc.to_dict()))
         job.execution = Execution(self, job, self.nodes)
-        asyncio.get_running_loop().create_task(job.execution.run())
+        # the decision to run is durable before anything runs: a job's command
+        # runs at most once, even when the instance is killed right here
+        self.after_commit(lambda: asyncio.get_running_loop().create_task(job.execution.run()))
 
     def job_started(self, job: Job) -> None:
         job.t_run = time.time()
@@ -354,7 +408,7 @@ class JobManager:
         self._notify_dependents(job, "start")
 
     def record_pids(self, job: Job, pids: list[int]) -> None:
-        """Remember task process groups so a restarted instance can end orphans."""
+        """Remember the job shell's pid (a restarted instance ends what is left of it)."""
         self.store.update_job(job.id, pids=json.dumps(pids))
 
     def exec_done(self, job: Job, status: int) -> None:
@@ -456,13 +510,30 @@ class JobManager:
         return old
 
     def write_stdin(
-        self, jobid: int, userid: int, data: str | None, ranks: list[int] | None
+        self,
+        jobid: int,
+        userid: int,
+        data: bytes | None,
+        ranks: list[int] | None,
+        drained: Callable[[], None],
     ) -> None:
+        """Forward stdin; ``drained`` is called once the job has room for more."""
         job = self.active(jobid, userid)
         if job.execution is not None and job.execution.spawned:
             job.execution.write_stdin(data, ranks)
-        else:
-            job.stdin_buffer.append((data, ranks))
+            job.execution.when_stdin_drained(drained)
+            return
+        job.stdin_buffer.append((data, ranks))
+        if sum(len(d or b"") for d, _ in job.stdin_buffer) < STDIN_BACKLOG:
+            drained()
+        else:  # answered when the job starts and takes it
+            job.stdin_waiters.append(drained)
+
+    def _shells_lost(self, jobids: list[int]) -> None:
+        for jobid in jobids:
+            job = self.jobs.get(jobid)
+            if job is not None and job.execution is not None:
+                job.execution.shell_lost()
 
     # recovery
     def recover(self) -> None:
@@ -480,13 +551,13 @@ class JobManager:
                 record["t_submit"],
             )
             job.duration = record["duration"] or 0.0
+            job.umask = record["umask"] if record["umask"] is not None else 0o022
             for log in ("eventlog", "exec", "output"):
                 job.seq[log] = self.store.last_seq(job.id, log)
             job.state = record["state"]
             self.jobs[job.id] = job
             self.post(job, "flux-restart", {})
             if job.state in ("RUN", "CLEANUP"):
-                self._kill_orphans(record)
                 job.t_run = record["t_run"]
                 self.raise_exception(job, "exec", 0, "job was running when the instance stopped")
                 job.alloc = None
@@ -538,14 +609,6 @@ class JobManager:
                         0,
                         f"dependency: {scheme}: job {id_encode(target, 'f58')} failed or was canceled",
                     )
-
-    def _kill_orphans(self, record: dict) -> None:
-        row = self.store.db.execute("SELECT pids FROM jobs WHERE id=?", (record["id"],)).fetchone()
-        for pid in json.loads(row[0]) if row and row[0] else []:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
 
 
 def _count(resources: list[dict], rtype: str, mult: int = 1) -> int:

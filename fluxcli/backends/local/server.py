@@ -9,6 +9,7 @@ import socket
 import struct
 import time
 
+from ..iodata import decode_data
 from .manager import LOG_END, JobManager, RequestError
 from .protocol import MAX_MESSAGE, decode, encode
 
@@ -110,7 +111,12 @@ class Connection:
             raise RequestError(errno.EINVAL, "jobspec must be a string")
         stdin = params.get("stdin", "null")
         jobid = self.manager.submit(
-            jobspec, _int(params, "urgency", 16), _int(params, "flags", 0), self.uid, stdin
+            jobspec,
+            _int(params, "urgency", 16),
+            _int(params, "flags", 0),
+            self.uid,
+            stdin,
+            _umask(params),
         )
         return {"id": jobid}
 
@@ -119,7 +125,11 @@ class Connection:
         for jobspec in params["jobspecs"]:
             try:
                 jobid = self.manager.submit(
-                    jobspec, _int(params, "urgency", 16), _int(params, "flags", 0), self.uid
+                    jobspec,
+                    _int(params, "urgency", 16),
+                    _int(params, "flags", 0),
+                    self.uid,
+                    umask=_umask(params),
                 )
                 results.append({"id": jobid})
             except RequestError as exc:
@@ -151,8 +161,21 @@ class Connection:
 
     def do_stdin(self, rid, params):
         ranks = params.get("ranks")
-        self.manager.write_stdin(_int(params, "id"), self.uid, params.get("data"), ranks)
-        return {}
+        data = params.get("data")
+        if data is not None:
+            if not isinstance(data, str):
+                raise RequestError(errno.EINVAL, "stdin data must be a string")
+            data = decode_data(params)
+        # answered once the job has room for more: a job that never reads its
+        # stdin holds back its feeder, never the instance
+        self.manager.write_stdin(
+            _int(params, "id"),
+            self.uid,
+            data,
+            ranks,
+            lambda: self.manager.after_commit(lambda: self.reply(rid, {})),
+        )
+        return NotImplemented
 
     def do_info(self, rid, params):
         jobid = _int(params, "id")
@@ -280,6 +303,13 @@ class Connection:
                 manager.add_watcher(jobid, "eventlog", on_main)
                 registered.append((jobid, on_main))
         self.streams.append(lambda: [manager.remove_watcher(j, log, cb) for j, cb in registered])
+
+
+def _umask(params: dict) -> int:
+    umask = _int(params, "umask", 0o022)
+    if not 0 <= umask <= 0o777:
+        raise RequestError(errno.EINVAL, "umask must be between 0 and 0777")
+    return umask
 
 
 def _wait_error(record: dict) -> str:

@@ -8,6 +8,7 @@ so nothing a client has seen is lost when the instance is killed.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -22,7 +23,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     t_submit REAL, t_depend REAL, t_run REAL, t_cleanup REAL, t_inactive REAL,
     ntasks INTEGER, ncores INTEGER, nnodes INTEGER, duration REAL,
     result TEXT, waitstatus INTEGER, exception_type TEXT, exception_note TEXT,
-    exception_severity INTEGER, ranks TEXT, pids TEXT, waited INTEGER DEFAULT 0
+    exception_severity INTEGER, ranks TEXT, pids TEXT, waited INTEGER DEFAULT 0,
+    umask INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE TABLE IF NOT EXISTS events (
@@ -30,57 +32,127 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (jobid, log, seq)
 ) WITHOUT ROWID;
 """
+INSERT_JOB = (
+    "INSERT INTO jobs (id, userid, urgency, priority, flags, state, name, jobspec, "
+    "t_submit, ntasks, ncores, nnodes, duration, umask) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
 ACTIVE_STATES = ("NEW", "DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP")
 JOB_FIELDS = (
     "id userid urgency priority flags state name t_submit t_depend t_run t_cleanup "
     "t_inactive ntasks ncores nnodes duration result waitstatus exception_type "
-    "exception_note exception_severity ranks waited"
+    "exception_note exception_severity ranks waited umask"
 ).split()
 
 
+class StoreError(Exception):
+    """A commit failed (typically: no space left); nothing written since the last commit is lost."""
+
+
 class Store:
-    """Persistent job records; one connection, used from the event-loop thread."""
+    """Persistent job records; one connection, used from the event-loop thread.
+
+    Every write since the last successful commit is kept until the next one
+    succeeds: when a commit fails (a full disk), the transaction is rolled
+    back and the same writes are replayed by the next commit.
+    """
 
     def __init__(self, path: str):
+        self.path = path
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode: commits survive the instance being killed (the OS
-        # holds the data); only checkpoints fsync, and those run when idle
+        # holds the data); only checkpoints fsync
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA wal_autocheckpoint=0")
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(jobs)")}
+        if "umask" not in columns:  # a database from before jobs had a umask
+            self.db.execute("ALTER TABLE jobs ADD COLUMN umask INTEGER")
         self.db.execute("BEGIN")
         self.dirty = False
+        self.pending_inserts: list[tuple] = []
+        self.pending_meta: list[tuple] = []
         self.pending_events: list[tuple] = []
         self.pending_updates: dict[int, dict] = {}
+        self.unsaved: list[tuple[str, list]] = []  # executed since the last commit
+        self.failed = False  # the last commit failed: the transaction holds nothing
+
+    def _run(self, sql: str, rows: list) -> None:
+        self.unsaved.append((sql, rows))
+        if not self.failed:
+            self.db.executemany(sql, rows)
+
+    def _replay(self) -> None:
+        """After a failed commit: put what it rolled back into the new transaction."""
+        try:
+            for sql, rows in self.unsaved:
+                self.db.executemany(sql, rows)
+            self.failed = False
+        except sqlite3.Error:
+            self.db.execute("ROLLBACK")
+            self.db.execute("BEGIN")
 
     def _write_pending(self) -> None:
         """Send buffered rows to SQLite (one executemany per table)."""
+        if self.failed:
+            self._replay()
+        if self.pending_inserts:
+            self._run(INSERT_JOB, self.pending_inserts)
+            self.pending_inserts = []
+        if self.pending_meta:
+            self._run("INSERT OR REPLACE INTO meta VALUES (?, ?)", self.pending_meta)
+            self.pending_meta = []
         if self.pending_events:
-            self.db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", self.pending_events)
+            self._run("INSERT INTO events VALUES (?,?,?,?,?,?)", self.pending_events)
             self.pending_events = []
         if self.pending_updates:
             for jobid, fields in self.pending_updates.items():
                 names = sorted(fields)  # one SQL text per column set: the statement cache hits
                 cols = ", ".join(f"{k}=?" for k in names)
                 values = [fields[k] for k in names]
-                self.db.execute(f"UPDATE jobs SET {cols} WHERE id=?", (*values, jobid))
+                self._run(f"UPDATE jobs SET {cols} WHERE id=?", [(*values, jobid)])
             self.pending_updates = {}
 
     def commit(self) -> None:
-        """Make everything written so far durable."""
-        self._write_pending()
-        if self.dirty:
-            self.db.execute("COMMIT")
-            self.db.execute("BEGIN")
-            self.dirty = False
+        """Make everything written so far durable (StoreError when it cannot be, yet)."""
+        try:
+            self._write_pending()
+            if self.failed:
+                raise sqlite3.OperationalError("database or disk is full")
+            if self.dirty:
+                self.db.execute("COMMIT")
+                self.db.execute("BEGIN")
+                self.dirty = False
+            self.unsaved = []
+        except sqlite3.Error as exc:
+            self.failed = True
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            try:
+                self.db.execute("BEGIN")
+            except sqlite3.Error:
+                pass
+            raise StoreError(str(exc)) from exc
 
-    def checkpoint(self) -> None:
-        """Fold the write-ahead log into the database (called when idle)."""
+    def checkpoint(self, truncate: bool = False) -> None:
+        """Fold the write-ahead log into the database (TRUNCATE also empties the file)."""
         self.commit()
         self.db.execute("COMMIT")
-        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        self.db.execute("BEGIN")
+        try:
+            self.db.execute(f"PRAGMA wal_checkpoint({'TRUNCATE' if truncate else 'PASSIVE'})")
+        except sqlite3.Error:
+            pass  # a full disk: the next checkpoint tries again
+        finally:
+            self.db.execute("BEGIN")
+
+    def wal_size(self) -> int:
+        """Bytes in the write-ahead log."""
+        try:
+            return os.stat(self.path + "-wal").st_size
+        except OSError:
+            return 0
 
     def close(self) -> None:
         """Commit and close."""
@@ -91,20 +163,19 @@ class Store:
     # metadata
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         """A value of the metadata table."""
+        self._write_pending()
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
         """Store a metadata value."""
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        self.pending_meta.append((key, value))
         self.dirty = True
 
     # jobs
     def insert_job(self, record: dict, jobspec: str) -> None:
         """Add a new job record."""
-        self.db.execute(
-            "INSERT INTO jobs (id, userid, urgency, priority, flags, state, name, jobspec, "
-            "t_submit, ntasks, ncores, nnodes, duration) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        self.pending_inserts.append(
             (
                 record["id"],
                 record["userid"],
@@ -119,7 +190,8 @@ class Store:
                 record["ncores"],
                 record["nnodes"],
                 record["duration"],
-            ),
+                record["umask"],
+            )
         )
         self.dirty = True
 
@@ -138,6 +210,7 @@ class Store:
 
     def jobspec(self, jobid: int) -> str | None:
         """A job's jobspec text."""
+        self._write_pending()
         row = self.db.execute("SELECT jobspec FROM jobs WHERE id=?", (jobid,)).fetchone()
         return row[0] if row else None
 

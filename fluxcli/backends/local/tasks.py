@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import resource
 from dataclasses import dataclass
 
@@ -120,66 +119,14 @@ def task_environment(
     return env
 
 
-def rlimits_to_apply(rlimits: dict) -> dict[int, int]:
-    """The requested limits that differ from this process's own soft limits."""
-    changes = {}
+def rlimit_numbers(rlimits: dict) -> dict[int, int]:
+    """The jobspec's ``rlimit`` option by resource number (-1: unlimited); unknown names dropped."""
+    numbers = {}
     for name, value in rlimits.items():
         limit = _RLIMIT.get(name)
-        if limit is None:
-            continue
-        wanted = resource.RLIM_INFINITY if value in (-1, None) else int(value)
-        if resource.getrlimit(limit)[0] != wanted:
-            changes[limit] = wanted
-    return changes
-
-
-def preexec(changes: dict[int, int]):
-    """Set resource limits in the child before exec (only when they differ)."""
-
-    def setup() -> None:
-        for limit, value in changes.items():
-            try:
-                _, hard = resource.getrlimit(limit)
-                if hard != resource.RLIM_INFINITY and (
-                    value == resource.RLIM_INFINITY or value > hard
-                ):
-                    value = hard
-                resource.setrlimit(limit, (value, hard))
-            except (OSError, ValueError):
-                pass
-
-    return setup
-
-
-_FULL_MASK = os.sched_getaffinity(0)
-
-
-class pinned:
-    """Spawn with this thread pinned to ``cores`` (all CPUs when None); children inherit it.
-
-    Pinning the spawning thread avoids a Python pre-exec hook, which would
-    force a slow fork instead of vfork. Popen runs before the first await of
-    a spawn, so every spawn sets the mask it needs itself; afterwards the
-    thread goes back to the instance's full mask.
-    """
-
-    def __init__(self, cores: list[int] | None):
-        self.mask = set(cores) if cores else _FULL_MASK
-
-    def __enter__(self):
-        try:
-            os.sched_setaffinity(0, self.mask)
-        except OSError:
-            pass
-        return self
-
-    def __exit__(self, *exc):
-        os.sched_setaffinity(0, _FULL_MASK)
-
-
-def wait_status(returncode: int) -> int:
-    """Convert asyncio's returncode (negative = signal) to a wait(2) status."""
-    return -returncode & 0x7F if returncode < 0 else (returncode & 0xFF) << 8
+        if limit is not None:
+            numbers[limit] = -1 if value in (-1, None) else int(value)
+    return numbers
 
 
 def exit_code(status: int) -> int:

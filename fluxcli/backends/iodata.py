@@ -1,0 +1,21 @@
+"""Output and stdin data as the RFC 24 eventlogs carry it: UTF-8 text, or base64 bytes."""
+
+from __future__ import annotations
+
+import base64
+
+
+def encode_data(data: bytes) -> dict:
+    """``{"data": text}`` for UTF-8, else ``{"data": base64, "encoding": "base64"}``."""
+    try:
+        return {"data": data.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"data": base64.b64encode(data).decode("ascii"), "encoding": "base64"}
+
+
+def decode_data(context: dict) -> bytes:
+    """The bytes an output (or stdin) event carries."""
+    data = context.get("data") or ""
+    if context.get("encoding") == "base64":
+        return base64.b64decode(data)
+    return data.encode("utf-8", "surrogateescape")
