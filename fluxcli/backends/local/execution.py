@@ -316,9 +316,7 @@ class Execution:
     def shell_report(self, report: dict) -> None:
         """Handle one report of this job's shell (see jobshell.py)."""
         ev = report.get("ev")
-        if ev == "shell":
-            self.manager.record_pids(self.job, [report["pid"]])
-        elif ev == "spawned":
+        if ev == "spawned":
             self.post("shell.start", {"taskmap": taskmap(self.tasks)})
         elif ev == "exit":
             self._task_exit(report["rank"], report["status"], report["pid"])

@@ -1,24 +1,26 @@
-"""The job shells of the local instance: a launcher process that forks one shell per job.
+"""The job shells of the local instance: a launcher process that starts one shell per job.
 
-Run as ``python -I -S jobshell.py FD`` by the instance (standard library only,
-so it starts fast and imports nothing of fluxcli). ``FD`` is a SOCK_SEQPACKET
-socket to the instance. The launcher is a child subreaper and forks a shell
-for each spawn request; each shell is a child subreaper too, so every process
-a job starts stays below its shell whatever it does (``setsid``, daemonizing).
-The tasks' parent is their job's shell, never the instance: ``kill -9 $PPID``
-in a task ends that job only.
+Run as ``python -I -S jobshell.py FD [SHELL]`` by the instance (standard
+library only, so it starts fast and imports nothing of fluxcli). ``FD`` is a
+SOCK_SEQPACKET socket to the instance. The launcher is a child subreaper and
+starts a shell for each spawn request: the compiled ``SHELL`` (jobshell.c)
+when given, else a fork of itself running ``Shell``. Each shell is a child
+subreaper too, so every process a job starts stays below its shell whatever
+it does (``setsid``, daemonizing). The tasks' parent is their job's shell,
+never the instance: ``kill -9 $PPID`` in a task ends that job only.
 
-Requests (instance → launcher): a JSON spec in a memfd plus the job's file
-descriptors, passed with SCM_RIGHTS. fds[0] is the job's control pipe; a task's
-``stdio`` names indexes into fds (-1: /dev/null). Control messages (instance →
+Requests (instance → launcher): the job id as the datagram, with a memfd
+holding the spec (``encode_spec``) and the job's file descriptors, passed with
+SCM_RIGHTS. fds[0] is the job's control pipe; a task's ``stdio`` names
+indexes into the job's fds (-1: /dev/null). Control messages (instance →
 shell, on the pipe): ``s<N>\\n`` forwards signal N to the tasks, ``K\\n``
 kills the whole process tree; end of file (the instance died) does the same.
 
 Reports (shell or launcher → instance), one JSON datagram each, all with
-``job`` and ``ev``: ``shell`` (pid), ``spawned`` (task pids), ``error``
+``job`` and ``ev``: ``spawned`` (task pids), ``error``
 (rank, errno, message: a task could not start), ``exit`` (rank, pid, wait
 status), ``done`` (cpu seconds and peak RSS of the whole tree),
-``shell-exit`` (the shell's own wait status, from the launcher).
+``shell-exit`` (from the launcher, when a shell ended abnormally: its wait status).
 """
 
 from __future__ import annotations
@@ -35,14 +37,17 @@ import socket
 import sys
 import time
 
+SPEC_MAGIC = "FXJS1"
 PR_SET_CHILD_SUBREAPER = 36
 TREE_KILL_TIMEOUT = 10.0
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
 def set_subreaper() -> None:
     """Make orphaned descendants reparent to this process instead of init."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    _LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def children(pid: int) -> list[int]:
@@ -98,6 +103,49 @@ def send(sock: socket.socket, message: dict) -> None:
         sock.send(json.dumps(message, separators=(",", ":")).encode())
     except OSError:
         pass
+
+
+def encode_spec(spec: dict) -> bytes:
+    """The spec as NUL-terminated fields: easy to read in C (jobshell.c) and here."""
+    out = [SPEC_MAGIC, spec["job"], spec["cwd"], spec["cwd_fallback"], spec["umask"]]
+    out.append(int(spec["setpgrp"]))
+    limits = spec["rlimits"]
+    out.append(len(limits))
+    for resource_number, value in limits.items():
+        out += [resource_number, value]
+    out.append(len(spec["tasks"]))
+    for task in spec["tasks"]:
+        cores = task.get("cores") or []
+        out += [task["rank"], int(bool(task.get("pty"))), *task["stdio"], len(cores), *cores]
+        out += [len(task["argv"]), *task["argv"]]
+        env = [f"{k}={v}" for k, v in task["env"].items()]
+        out += [len(env), *env]
+    return b"".join(os.fsencode(str(field)) + b"\0" for field in out)
+
+
+def decode_spec(data: bytes) -> dict:
+    """The inverse of ``encode_spec``."""
+    fields = iter(os.fsdecode(f) for f in data.split(b"\0"))
+    if next(fields) != SPEC_MAGIC:
+        raise ValueError("not a job spec")
+
+    def number() -> int:
+        return int(next(fields))
+
+    spec: dict = {"job": number(), "cwd": next(fields), "cwd_fallback": next(fields)}
+    spec["umask"] = number()
+    spec["setpgrp"] = bool(number())
+    spec["rlimits"] = {number(): number() for _ in range(number())}
+    tasks = []
+    for _ in range(number()):
+        task: dict = {"rank": number(), "pty": bool(number())}
+        task["stdio"] = [number(), number(), number()]
+        task["cores"] = [number() for _ in range(number())] or None
+        task["argv"] = [next(fields) for _ in range(number())]
+        task["env"] = dict(next(fields).split("=", 1) for _ in range(number()))
+        tasks.append(task)
+    spec["tasks"] = tasks
+    return spec
 
 
 class Shell:
@@ -298,8 +346,9 @@ class Shell:
 class Launcher:
     """Forks a shell per spawn request and reports how each shell ended."""
 
-    def __init__(self, sock: socket.socket):
+    def __init__(self, sock: socket.socket, program: str | None = None):
         self.sock = sock
+        self.program = program  # the compiled shell, if any
         self.shells: dict[int, int] = {}  # pid -> job id
         self.wakeup_r, self.wakeup_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
@@ -331,7 +380,7 @@ class Launcher:
     def receive(self) -> bool:
         """Handle one spawn request; False when the instance has gone."""
         try:
-            data, fds, _, _ = socket.recv_fds(self.sock, 4096, 256)
+            data, fds, _, _ = socket.recv_fds(self.sock, 64, 256)
         except InterruptedError:
             return True
         except OSError:
@@ -339,23 +388,35 @@ class Launcher:
         if not data:
             return False
         try:
-            memfd, job_fds = fds[0], fds[1:]
-            with os.fdopen(memfd, "rb") as handle:
-                spec = json.loads(handle.read())
-        except (IndexError, ValueError, OSError):
-            for fd in fds:
-                _close(fd)
-            return True
-        for fd in job_fds:
+            job = int(data)
+            pid = self.start_shell(job, fds[0], fds[1:])
+        except (ValueError, IndexError, OSError) as exc:
+            send(self.sock, {"job": _job_of(data), "ev": "failed", "message": str(exc)})
+        else:
+            self.shells[pid] = job
+        for fd in fds:
+            _close(fd)
+        return True
+
+    def start_shell(self, job: int, spec_fd: int, fds: list[int]) -> int:
+        """Start the shell of one job; return its pid."""
+        if self.program:
+            for fd in (spec_fd, *fds):
+                os.set_inheritable(fd, True)
+            argv = [self.program, str(self.sock.fileno()), str(spec_fd), ",".join(map(str, fds))]
+            try:
+                return os.posix_spawn(self.program, argv, os.environ)
+            finally:
+                for fd in (spec_fd, *fds):
+                    os.set_inheritable(fd, False)
+        with os.fdopen(os.dup(spec_fd), "rb") as handle:
+            spec = decode_spec(handle.read())
+        for fd in fds:
             os.set_inheritable(fd, False)
         pid = os.fork()
         if pid == 0:
-            self.become_shell(spec, job_fds)
-        for fd in job_fds:
-            _close(fd)
-        self.shells[pid] = spec["job"]
-        send(self.sock, {"job": spec["job"], "ev": "shell", "pid": pid})
-        return True
+            self.become_shell(spec, fds)
+        return pid
 
     def become_shell(self, spec: dict, fds: list[int]) -> None:
         code = 0
@@ -384,9 +445,9 @@ class Launcher:
             if pid == 0:
                 return abnormal
             job = self.shells.pop(pid, None)
-            if job is not None:
+            if job is not None and status != 0:  # a normal end was reported by the shell
                 send(self.sock, {"job": job, "ev": "shell-exit", "pid": pid, "status": status})
-                abnormal = abnormal or status != 0
+                abnormal = True
 
     def shutdown(self) -> None:
         """The instance is gone: every job goes with it."""
@@ -400,9 +461,17 @@ def _close(fd: int) -> None:
         pass
 
 
+def _job_of(data: bytes) -> int:
+    try:
+        return int(data)
+    except ValueError:
+        return 0
+
+
 def main() -> int:
     sock = socket.socket(fileno=int(sys.argv[1]))
-    Launcher(sock).run()
+    os.set_inheritable(sock.fileno(), True)  # the compiled shells report on it
+    Launcher(sock, sys.argv[2] if len(sys.argv) > 2 else None).run()
     return 0
 
 

@@ -16,7 +16,10 @@ import sys
 from collections.abc import Callable
 from typing import Protocol
 
-SHELL_PROGRAM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jobshell.py")
+from .jobshell import encode_spec
+from .shellbuild import shell_program
+
+LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jobshell.py")
 MAX_REPORT = 65536
 
 
@@ -41,13 +44,16 @@ class Launcher:
         self.proc: subprocess.Popen | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.pidfd: int | None = None
+        self.program: str | None = None  # the compiled shell ("": none, Python shells)
 
     def start(self) -> None:
         """Start the launcher process (called once the event loop runs)."""
         self.loop = asyncio.get_running_loop()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        if self.program is None:
+            self.program = shell_program() or ""
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", SHELL_PROGRAM, str(theirs.fileno())],
+            [sys.executable, "-I", "-S", LAUNCHER, str(theirs.fileno()), self.program],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             start_new_session=True,
@@ -66,17 +72,17 @@ class Launcher:
             self.start()
         memfd = os.memfd_create(f"fxjob-{jobid}", os.MFD_CLOEXEC)
         try:
-            os.write(memfd, json.dumps(spec, separators=(",", ":")).encode())
-            os.lseek(memfd, 0, os.SEEK_SET)
+            os.write(memfd, encode_spec(spec))
             self.clients[jobid] = client
             assert self.sock is not None
+            request = [str(jobid).encode()]
             try:
-                socket.send_fds(self.sock, [b"s"], [memfd, *fds])
+                socket.send_fds(self.sock, request, [memfd, *fds])
             except BlockingIOError:
-                # the launcher is busy forking: wait for room rather than fail the job
+                # the launcher is busy: wait for room rather than fail the job
                 self.sock.setblocking(True)
                 try:
-                    socket.send_fds(self.sock, [b"s"], [memfd, *fds])
+                    socket.send_fds(self.sock, request, [memfd, *fds])
                 finally:
                     self.sock.setblocking(False)
             except OSError as exc:

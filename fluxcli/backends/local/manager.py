@@ -407,10 +407,6 @@ class JobManager:
         self.store.update_job(job.id, t_run=job.t_run)
         self._notify_dependents(job, "start")
 
-    def record_pids(self, job: Job, pids: list[int]) -> None:
-        """Remember the job shell's pid (a restarted instance ends what is left of it)."""
-        self.store.update_job(job.id, pids=json.dumps(pids))
-
     def exec_done(self, job: Job, status: int) -> None:
         self.post(job, "finish", {"status": status})
         self.set_state(job, "CLEANUP", t_cleanup=time.time(), waitstatus=status)
