@@ -328,8 +328,9 @@ class Execution:
                 f"task {task.rank} (host {task.node['hostname']}): start failed: "
                 f"{command[0]}: {report['message']}",
             )
-        elif ev == "failed":
+        elif ev == "failed":  # the shell could not start, or broke down
             self.failure = (None, f"job shell failed: {report.get('message')}")
+            self._shell_end()
         elif ev == "done":
             self.usage = {"cputime": report.get("cputime"), "maxrss": report.get("maxrss")}
             self._shell_end()

@@ -409,8 +409,7 @@ class Launcher:
             finally:
                 for fd in (spec_fd, *fds):
                     os.set_inheritable(fd, False)
-        with os.fdopen(os.dup(spec_fd), "rb") as handle:
-            spec = decode_spec(handle.read())
+        spec = decode_spec(os.pread(spec_fd, os.fstat(spec_fd).st_size, 0))
         for fd in fds:
             os.set_inheritable(fd, False)
         pid = os.fork()
