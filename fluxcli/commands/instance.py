@@ -7,8 +7,6 @@ import os
 
 import click
 
-from fluxcli.errors import BackendError
-
 from .tools import click_run
 
 
@@ -29,11 +27,11 @@ def start():
 @instance.command()
 def stop():
     """Stop the instance (running jobs are killed; their records are kept)."""
-    from fluxcli.backends.local.client import connect
+    from fluxcli.backends.local.client import NotRunningError, connect
 
     try:
         conn = connect(start=False)
-    except (OSError, BackendError):
+    except NotRunningError:  # anything else (an unsafe state directory...) is an error
         click.echo("fx instance: not running", err=True)
         return 0
     pid = conn.call("status")["pid"]
@@ -69,11 +67,11 @@ def _is_zombie(pid: int) -> bool:
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON")
 def status(as_json):
     """Show pid, URI, state directory, resources and job counts."""
-    from fluxcli.backends.local.client import connect, default_state_dir
+    from fluxcli.backends.local.client import NotRunningError, connect, default_state_dir
 
     try:
         info = connect(os.environ.get("FX_URI"), start=False).call("status")
-    except (OSError, BackendError):
+    except NotRunningError:
         if as_json:
             click.echo(json.dumps({"running": False, "state_dir": default_state_dir()}))
         else:

@@ -15,6 +15,29 @@ if TYPE_CHECKING:
 ENCODINGS = ("utf-8", "base64")
 
 
+def check_file_name(name: object) -> None:
+    """Refuse an RFC 37 file name that would not stay inside the job's tmpdir.
+
+    A name is a relative path of plain components (``data.txt``, ``a/b``):
+    not empty, not absolute, no ``..`` (nor empty or ``.``) component.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"file name {name!r} must be a string")
+    if not name:
+        raise ValueError("file name must not be empty")
+    if "\0" in name:
+        raise ValueError(f"file name {name!r} must not contain a NUL character")
+    if name.startswith("/"):
+        raise ValueError(
+            f"file name '{name}' must be a relative path (files go in the job's temporary directory)"
+        )
+    parts = name.split("/")
+    if ".." in parts:
+        raise ValueError(f"file name '{name}' must not contain '..'")
+    if any(part in ("", ".") for part in parts):
+        raise ValueError(f"file name '{name}' must be a path of plain names (no '' or '.' parts)")
+
+
 def fileref(data: Mapping | str, perms: int | None = 0o600, encoding: str | None = None) -> dict:
     """Build an RFC 37 entry from a mapping, inline text, or a local path.
 

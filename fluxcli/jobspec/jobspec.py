@@ -10,7 +10,7 @@ import numbers
 import os
 from collections.abc import Iterator
 
-from .fileref import fileref
+from .fileref import check_file_name, fileref
 from .fsd import parse_fsd
 from .treedict import del_treedict, get_treedict, set_treedict
 from .validate import (
@@ -199,6 +199,7 @@ class Jobspec:
         """
         if not isinstance(data, (abc.Mapping, str)):
             raise TypeError("data must be a Mapping or string")
+        check_file_name(path)
         if encoding is None and isinstance(data, str) and "\n" in data:
             encoding = "utf-8"
         entry = fileref(data, perms=perms, encoding=encoding)

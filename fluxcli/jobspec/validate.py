@@ -192,6 +192,23 @@ def validate_attributes(attributes: abc.Mapping) -> None:
                 raise TypeError("dependency value must be a string")
     if "constraints" in system:
         validate_constraint(system["constraints"])
+    if "files" in system:
+        validate_files(system["files"])
+
+
+def validate_files(files: Any) -> None:
+    """RFC 37 ``attributes.system.files``: names stay inside the job's tmpdir."""
+    from .fileref import check_file_name
+
+    if not isinstance(files, abc.Mapping):
+        raise TypeError("attributes.system.files must be a mapping")
+    for name, entry in files.items():
+        try:
+            check_file_name(name)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"attributes.system.files: {exc}")
+        if not isinstance(entry, abc.Mapping):
+            raise TypeError(f"attributes.system.files: entry '{name}' must be a mapping")
 
 
 def validate_counts(resources: abc.Sequence) -> None:

@@ -30,7 +30,8 @@ class LocalBackend(Backend):
         self.path = self.conn.path
 
     def _stream_conn(self) -> Connection:
-        return Connection(self.path)
+        # streams and waits legitimately take as long as the job: no reply time limit
+        return Connection(self.path, timeout=None)
 
     def submit(self, jobspec: str, urgency: int = 16, flags: int = 0, stdin: str = "null") -> int:
         return self.conn.call(

@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import fcntl
 import json
+import math
 import os
+import resource
 import signal
 import sys
 import time
@@ -14,9 +16,11 @@ import time
 from .manager import JobManager
 from .resources import Node, ResourcePool, discover_nodes
 from .server import Server
+from .statedir import UnsafeInstanceError, check_state_dir, check_state_files, open_private
 from .store import Store
 
 DEFAULT_IDLE_TIMEOUT = 600.0
+LOOP_ERROR_INTERVAL = 10.0  # seconds between two log lines for the same loop error
 
 
 def load_nodes(path: str | None) -> list[Node]:
@@ -29,8 +33,69 @@ def load_nodes(path: str | None) -> list[Node]:
         ]
 
 
+class LoopErrorLog:
+    """An event-loop exception handler: one line per distinct error, rate-limited.
+
+    asyncio reports an accept() failing with EMFILE once a second, each with a
+    traceback; this keeps a line per message at most every ``interval`` seconds
+    (with how many were held back), and tracebacks only with FX_DEBUG set.
+    """
+
+    def __init__(self, interval: float = LOOP_ERROR_INTERVAL, stream=None):
+        self.interval = interval
+        self.stream = stream
+        self.last: dict[str, tuple[float, int]] = {}  # message -> (last logged, held back)
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        if os.environ.get("FX_DEBUG"):
+            loop.default_exception_handler(context)
+            return
+        exc = context.get("exception")
+        text = context.get("message") or "unhandled error in the event loop"
+        if exc is not None:
+            text += f": {type(exc).__name__}: {exc}"
+        now = time.monotonic()
+        logged, held = self.last.get(text, (-math.inf, 0))
+        if now - logged < self.interval:
+            self.last[text] = (logged, held + 1)
+            return
+        if len(self.last) > 1000:  # distinct messages are few; never grow without bound
+            self.last.clear()
+        self.last[text] = (now, 0)
+        more = f" ({held} more like it in the last {now - logged:.0f}s)" if held else ""
+        print(f"event loop: {text}{more}", file=self.stream or sys.stderr, flush=True)
+
+
+def raise_nofile_limit() -> None:
+    """Raise the soft limit on open files to the hard limit (each client takes one)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard
+    if target == resource.RLIM_INFINITY:  # the kernel caps it at fs.nr_open
+        try:
+            with open("/proc/sys/fs/nr_open") as handle:
+                target = int(handle.read())
+        except (OSError, ValueError):
+            target = 1 << 20
+    if soft == resource.RLIM_INFINITY or soft >= target:
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (OSError, ValueError) as exc:
+        print(f"could not raise the open files limit to {target}: {exc}", file=sys.stderr)
+
+
+def prepare_state_dir(state_dir: str) -> None:
+    """Make the state directory private (0700), refuse symlinks; files 0600, jobs.db made."""
+    check_state_dir(state_dir, create=True)
+    os.chmod(state_dir, 0o700)
+    check_state_files(state_dir, fix_modes=True)
+    # SQLite gives -wal and -shm the mode of the database: create it 0600, link-free
+    os.close(open_private(os.path.join(state_dir, "jobs.db"), os.O_RDWR))
+
+
 async def serve(args) -> int:
     state_dir = args.state_dir
+    asyncio.get_running_loop().set_exception_handler(LoopErrorLog())
     store = Store(os.path.join(state_dir, "jobs.db"))
     sock = os.path.join(state_dir, "local.sock")
     manager = JobManager(
@@ -85,9 +150,15 @@ def main(argv: list[str] | None = None) -> int:
         default=float(os.environ.get("FX_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT)),
     )
     args = parser.parse_args(argv)
-    os.makedirs(args.state_dir, mode=0o700, exist_ok=True)
-    os.chmod(args.state_dir, 0o700)
-    lock = open(os.path.join(args.state_dir, "instance.lock"), "a+")
+    os.umask(0o077)  # lock, log, database, WAL and socket: the owner's only
+    try:
+        prepare_state_dir(args.state_dir)
+        lock_fd = open_private(os.path.join(args.state_dir, "instance.lock"), os.O_RDWR)
+    except (UnsafeInstanceError, OSError) as exc:
+        print(f"fluxcli-instance: error: {exc}", file=sys.stderr)
+        return 1
+    raise_nofile_limit()
+    lock = open(lock_fd, "r+")
     deadline = time.monotonic() + 15  # a previous instance may still be shutting down
     while True:
         try:

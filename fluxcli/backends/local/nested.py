@@ -17,6 +17,8 @@ import time
 
 from fluxcli.jobspec.jobid import id_encode
 
+from .statedir import open_private
+
 
 def is_broker_command(command: list[str]) -> bool:
     """True for ``flux broker ...`` commands (what fxbatch and fxalloc build)."""
@@ -69,26 +71,28 @@ class NestedInstance:
         nodes_file = os.path.join(self.state_dir, "nodes.json")
         with open(nodes_file, "w") as handle:
             json.dump(nodes, handle)
-        log = open(os.path.join(self.state_dir, "instance.log"), "ab")
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "fluxcli.backends.local.daemon",
-            "--foreground",
-            "--state-dir",
-            self.state_dir,
-            "--nodes",
-            nodes_file,
-            "--jobid",
-            id_encode(job.id, "f58plain"),
-            "--idle-timeout",
-            "0",
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
-        log.close()
+        log = open_private(os.path.join(self.state_dir, "instance.log"), os.O_WRONLY | os.O_APPEND)
+        try:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "fluxcli.backends.local.daemon",
+                "--foreground",
+                "--state-dir",
+                self.state_dir,
+                "--nodes",
+                nodes_file,
+                "--jobid",
+                id_encode(job.id, "f58plain"),
+                "--idle-timeout",
+                "0",
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        finally:
+            os.close(log)
         path = self.uri[len("local://") :]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
