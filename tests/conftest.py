@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -88,6 +90,44 @@ def fresh_registry():
     CLIPluginRegistry.clear_cache()
     yield
     CLIPluginRegistry.clear_cache()
+
+
+@pytest.fixture
+def private_instance(tmp_path):
+    """An instance of its own (state dir under tmp_path), stopped afterwards."""
+    state = tmp_path / "state"
+    env = {"FX_STATE_DIR": str(state)}
+    yield state, env
+    stop_instance(state)
+
+
+def stop_instance(state) -> None:
+    """Stop an instance and make sure its process is gone."""
+    try:
+        pid = _pid(state)
+    except (OSError, ValueError):
+        return
+    env = {**os.environ, "FX_STATE_DIR": str(state)}
+    subprocess.run([str(BIN / "fx"), "instance", "stop"], env=env, capture_output=True, timeout=30)
+    if not exited(pid, 10):
+        os.kill(pid, signal.SIGKILL)
+
+
+def exited(pid: int, timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for process ``pid`` to go away."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _pid(state) -> int:
+    with open(state / "instance.lock") as handle:
+        return int(handle.read().strip())
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -10,51 +10,13 @@ import threading
 import time
 
 import pytest
-from conftest import BIN
-
-
-@pytest.fixture
-def private_instance(tmp_path):
-    """An instance of its own (state dir under tmp_path), stopped afterwards."""
-    state = tmp_path / "state"
-    env = {"FX_STATE_DIR": str(state)}
-    yield state, env
-    stop_instance(state)
-
-
-def stop_instance(state) -> None:
-    """Stop an instance and make sure its process is gone."""
-    try:
-        pid = _pid(state)
-    except (OSError, ValueError):
-        return
-    env = {**os.environ, "FX_STATE_DIR": str(state)}
-    subprocess.run([str(BIN / "fx"), "instance", "stop"], env=env, capture_output=True, timeout=30)
-    if not exited(pid, 10):
-        os.kill(pid, signal.SIGKILL)
-
-
-def exited(pid: int, timeout: float) -> bool:
-    """Wait up to ``timeout`` seconds for process ``pid`` to go away."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
+from conftest import BIN, _pid, exited, stop_instance  # noqa: F401
 
 
 def _backend(state):
     from fluxcli.backends.local.backend import LocalBackend
 
     return LocalBackend(f"local://{state}/local.sock")
-
-
-def _pid(state) -> int:
-    with open(state / "instance.lock") as handle:
-        return int(handle.read().strip())
 
 
 def test_sigkill_loses_no_job(private_instance, run):

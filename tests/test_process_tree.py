@@ -6,7 +6,7 @@ import signal
 import time
 
 import pytest
-from test_instance import _pid, private_instance  # noqa: F401  (fixture)
+from conftest import _pid, stop_instance
 
 
 def alive(pid: int) -> bool:
@@ -98,8 +98,6 @@ def test_a_job_that_ends_takes_its_daemons_along(run, tmp_path):
 
 def test_the_python_shell_behaves_the_same(tmp_path, run):
     """Where no C compiler is found the launcher forks Python shells: same behaviour."""
-    from test_instance import stop_instance
-
     state = tmp_path / "state"
     env = {"FX_STATE_DIR": str(state), "FX_JOBSHELL": "python"}
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections.abc as abc
 import json
+import math
 
 from .idset import parse_idset
 
@@ -190,6 +191,8 @@ def validate_attributes(attributes: abc.Mapping) -> None:
                 raise TypeError("dependency scheme must be a string")
             if not isinstance(dep["value"], str):
                 raise TypeError("dependency value must be a string")
+            if dep["scheme"] == "begin-time":
+                validate_begin_time(dep["value"])
     if "constraints" in system:
         validate_constraint(system["constraints"])
     if "files" in system:
@@ -209,6 +212,16 @@ def validate_files(files: Any) -> None:
             raise type(exc)(f"attributes.system.files: {exc}")
         if not isinstance(entry, abc.Mapping):
             raise TypeError(f"attributes.system.files: entry '{name}' must be a mapping")
+
+
+def validate_begin_time(value: str) -> None:
+    """A begin-time value must be a finite, non-negative number of seconds (epoch)."""
+    try:
+        when = float(value)
+    except ValueError:
+        raise ValueError(f"Invalid begin-time={value}")
+    if not math.isfinite(when) or when < 0:
+        raise ValueError(f"Invalid begin-time={value}")
 
 
 def validate_counts(resources: abc.Sequence) -> None:
@@ -235,6 +248,12 @@ def validate_v1(resources: abc.Sequence, tasks: abc.Sequence, attributes: abc.Ma
     duration = system["duration"]
     if isinstance(duration, bool) or not isinstance(duration, (int, float)):
         raise ValueError("attributes.system.duration must be a number")
+    try:
+        finite = math.isfinite(duration)
+    except OverflowError:  # an int beyond any float
+        finite = False
+    if not finite:
+        raise ValueError("duration must be a normal, finite value")
     for task in tasks:
         if "per_slot" not in task["count"] and "total" not in task["count"]:
             raise ValueError("count per_slot or total must be set")

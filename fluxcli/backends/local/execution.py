@@ -12,6 +12,7 @@ import signal
 import tempfile
 from collections.abc import Callable
 
+from fluxcli.jobspec.fileref import check_file_name
 from fluxcli.jobspec.jobid import id_encode
 
 from .mustache import render
@@ -146,10 +147,8 @@ class Execution:
         files = self.job.jobspec["attributes"]["system"].get("files") or {}
         root = os.path.realpath(self.tmpdir)
         for name, entry in files.items():
-            parts = name.split("/")
-            if not name or name.startswith("/") or ".." in parts or "" in parts[:-1]:
-                raise ValueError(f"file name {name!r} is not a relative path inside the job")
-            path = os.path.join(root, *parts)
+            check_file_name(name)  # also for jobspecs submitted without validation
+            path = os.path.join(root, *name.split("/"))
             os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
             if not os.path.realpath(os.path.dirname(path)).startswith(root):
                 raise ValueError(f"file name {name!r} is not a relative path inside the job")

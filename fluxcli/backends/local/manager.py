@@ -137,14 +137,16 @@ class JobManager:
         watchers = self.watchers.get((job.id, log))
         if watchers:
             for watcher in list(watchers):
-                self.pending.append(lambda w=watcher, s=seq, e=event: w(s, e))
+                self.pending.append(lambda w=watcher, s=seq, e=event: _notify(w, s, e))
         self._schedule_flush()
         return event
 
     def add_watcher(self, jobid: int, log: str, callback: Callable) -> None:
+        """Call ``callback(seq, event)`` for each event of a job's log, once committed."""
         self.watchers.setdefault((jobid, log), []).append(callback)
 
     def remove_watcher(self, jobid: int, log: str, callback: Callable) -> None:
+        """Stop calling ``callback`` (no error if it was not registered)."""
         watchers = self.watchers.get((jobid, log))
         if watchers and callback in watchers:
             watchers.remove(callback)
@@ -605,6 +607,16 @@ class JobManager:
                         0,
                         f"dependency: {scheme}: job {id_encode(target, 'f58')} failed or was canceled",
                     )
+
+
+def _notify(watcher: Callable, seq: int, event: dict) -> None:
+    """Run one watcher: a failing one must not keep the others (and replies) waiting."""
+    try:
+        watcher(seq, event)
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
 
 
 def _count(resources: list[dict], rtype: str, mult: int = 1) -> int:

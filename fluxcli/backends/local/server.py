@@ -1,31 +1,36 @@
-"""The instance's Unix-socket server: peer checks, request validation, dispatch."""
+"""The instance's Unix-socket server: peer checks, request validation, dispatch.
+
+Requests are read by :func:`protocol.decode_request` (the rules on what a request
+may hold) and each handler reads its parameters through :mod:`checks`, so no
+client input reaches the job manager unchecked. Replies and event streams are
+written with flow control: the server stops reading a client's requests while
+more than :data:`subscriptions.HIGH_WATER` bytes wait to be sent to it, and
+event streams fall back to reading the database (see :mod:`subscriptions`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import errno
 import os
-import socket
-import struct
+import resource
+import sqlite3
+import sys
 import time
+import traceback
 
 from ..iodata import decode_data
-from .manager import LOG_END, JobManager, RequestError
-from .protocol import MAX_MESSAGE, decode, encode
+from . import checks
+from .job import VALID_FLAGS
+from .manager import JobManager, RequestError
+from .peercred import peer_uid
+from .protocol import MAX_MESSAGE, BadRequest, decode_request, encode
+from .subscriptions import HIGH_WATER, LOW_WATER, EventReader, Subscription
 
-
-def peer_uid(writer: asyncio.StreamWriter) -> int:
-    """The uid of the connected process (SO_PEERCRED)."""
-    sock = writer.get_extra_info("socket")
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return struct.unpack("3i", creds)[1]
-
-
-def _int(params: dict, key: str, default=None) -> int:
-    value = params.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RequestError(errno.EINVAL, f"'{key}' must be an integer")
-    return value
+DEFAULT_MAX_CONNECTIONS = 1024
+FD_RESERVE = 256  # descriptors kept for jobs, the database and the listener
+LISTEN_BACKLOG = 1024  # connections waiting to be accepted (bursts of clients)
+MAX_PENDING = checks.MAX_WATCH_IDS  # open (job, log) streams and waits per connection
 
 
 class Connection:
@@ -37,17 +42,40 @@ class Connection:
         self.reader = reader
         self.writer = writer
         self.uid = uid
-        self.streams: list = []
+        self.subscriptions: set[Subscription] = set()
+        self.waits: set[tuple[int, object]] = set()  # (jobid, answer) not yet answered
+        self.open_streams = 0  # (job, log) streams of this connection's subscriptions
+        writer.transport.set_write_buffer_limits(high=HIGH_WATER, low=LOW_WATER)
+
+    def buffered(self) -> int:
+        """Bytes written to this client and not yet taken by it."""
+        return self.writer.transport.get_write_buffer_size()
+
+    def write(self, data: bytes) -> None:
+        """Queue bytes for the client (dropped once the connection is closing)."""
+        if not self.writer.is_closing():
+            self.writer.write(data)
+
+    async def drain(self) -> None:
+        """Wait while more than the high-water mark is queued for the client."""
+        await self.writer.drain()
 
     def send(self, message: dict) -> None:
-        if not self.writer.is_closing():
-            self.writer.write(encode(message))
+        """Send one message; never raises (replies run among other clients' replies)."""
+        try:
+            self.write(encode(message))
+        except Exception:
+            traceback.print_exc()
 
-    def reply(self, rid, result=None, error: RequestError | None = None) -> None:
+    def reply(self, rid, result=None, error: RequestError | BadRequest | None = None) -> None:
         if error is not None:
             self.send({"id": rid, "error": {"errno": error.errnum, "message": str(error)}})
         else:
             self.send({"id": rid, "result": result})
+
+    def reply_later(self, rid, result=None, error=None) -> None:
+        """Reply once everything written so far is committed (replies stay in order)."""
+        self.manager.after_commit(lambda: self.reply(rid, result, error))
 
     async def serve(self) -> None:
         try:
@@ -60,135 +88,129 @@ class Connection:
                 if not line:
                     break
                 try:
-                    request = decode(line)
-                except ValueError as exc:
-                    self.reply(None, error=RequestError(errno.EPROTO, f"malformed request: {exc}"))
-                    continue
-                self.dispatch(request)
+                    rid, method, params = decode_request(line)
+                except BadRequest as exc:
+                    self.reply_later(exc.rid, error=exc)
+                else:
+                    self.dispatch(rid, method, params)
                 await self.writer.drain()
-        except (ConnectionResetError, BrokenPipeError):
+        except (ConnectionError, TimeoutError):
             pass
         finally:
-            for cancel in self.streams:
-                cancel()
+            for sub in list(self.subscriptions):
+                sub.close()
+            for jobid, answer in self.waits:  # nobody left to hear (or consume) the result
+                waiters = self.manager.waiters.get(jobid)
+                if waiters and answer in waiters:
+                    waiters.remove(answer)
             self.writer.close()
 
-    def dispatch(self, request: dict) -> None:
-        rid = request.get("id")
-        method = request.get("method")
-        params = request.get("params") or {}
-        handler = getattr(self, f"do_{method}", None) if isinstance(method, str) else None
+    def dispatch(self, rid, method: str, params: dict) -> None:
+        handler = HANDLERS.get(method)
         try:
             if handler is None:
-                raise RequestError(errno.ENOSYS, f"unknown method {method!r}")
-            if not isinstance(params, dict):
-                raise RequestError(errno.EINVAL, "params must be an object")
-            result = handler(rid, params)
-        except RequestError as exc:
-            self.manager.after_commit(lambda err=exc: self.reply(rid, error=err))
+                raise RequestError(errno.ENOSYS, f"unknown method {method[:64]!r}")
+            result = handler(self, rid, params)
+        except (RequestError, BadRequest) as exc:
+            self.reply_later(rid, error=exc)
+            return
+        except RecursionError:
+            self.reply_later(rid, error=RequestError(errno.EINVAL, "request nested too deeply"))
             return
         except (KeyError, TypeError, ValueError) as exc:
             err = RequestError(errno.EINVAL, f"invalid request: {exc}")
-            self.manager.after_commit(lambda err=err: self.reply(rid, error=err))
+            self.reply_later(rid, error=err)
             return
         except Exception as exc:  # a bad request never takes the instance down
-            import traceback
-
             traceback.print_exc()
             err = RequestError(errno.EIO, f"internal error: {type(exc).__name__}: {exc}")
-            self.manager.after_commit(lambda err=err: self.reply(rid, error=err))
+            self.reply_later(rid, error=err)
             return
         if result is not NotImplemented:
-            self.manager.after_commit(lambda: self.reply(rid, result))
+            self.reply_later(rid, result)
 
     # methods
     def do_ping(self, rid, params):
         return {"pid": os.getpid()}
 
     def do_submit(self, rid, params):
-        jobspec = params["jobspec"]
-        if not isinstance(jobspec, str):
-            raise RequestError(errno.EINVAL, "jobspec must be a string")
-        stdin = params.get("stdin", "null")
-        jobid = self.manager.submit(
-            jobspec,
-            _int(params, "urgency", 16),
-            _int(params, "flags", 0),
-            self.uid,
-            stdin,
-            _umask(params),
+        urgency, flags = _urgency(params, 16), _flags(params)
+        stdin = checks.choice(
+            params, "stdin", "null", checks.STDIN_MODES, "stdin must be one of null, pipe"
         )
+        jobspec = checks.jobspec(checks.required(params, "jobspec"), flags)
+        jobid = self.manager.submit(jobspec, urgency, flags, self.uid, stdin, _umask(params))
         return {"id": jobid}
 
     def do_submit_many(self, rid, params):
+        jobspecs = checks.required(params, "jobspecs")
+        if not isinstance(jobspecs, list):
+            raise RequestError(errno.EINVAL, "jobspecs must be a list")
+        urgency, flags = _urgency(params, 16), _flags(params)
+        umask = _umask(params)
         results = []
-        for jobspec in params["jobspecs"]:
+        for jobspec in jobspecs:
             try:
-                jobid = self.manager.submit(
-                    jobspec,
-                    _int(params, "urgency", 16),
-                    _int(params, "flags", 0),
-                    self.uid,
-                    umask=_umask(params),
-                )
+                checks.jobspec(jobspec, flags)
+                jobid = self.manager.submit(jobspec, urgency, flags, self.uid, umask=umask)
                 results.append({"id": jobid})
             except RequestError as exc:
                 results.append({"error": {"errno": exc.errnum, "message": str(exc)}})
         return {"results": results}
 
     def do_cancel(self, rid, params):
-        self.manager.cancel(_int(params, "id"), self.uid, params.get("reason"))
+        jobid = checks.jobid(params)
+        reason = checks.string(params, "reason", None, nullable=True)
+        self.manager.cancel(jobid, self.uid, reason)
         return {}
 
     def do_kill(self, rid, params):
-        self.manager.kill(_int(params, "id"), self.uid, _int(params, "signum", 15))
+        jobid = checks.jobid(params)
+        self.manager.kill(jobid, self.uid, checks.signum(params))
         return {}
 
     def do_raise(self, rid, params):
-        job = self.manager.active(_int(params, "id"), self.uid)
-        self.manager.raise_exception(
-            job,
-            str(params["type"]),
-            _int(params, "severity", 0),
-            str(params.get("note") or ""),
-            self.uid,
+        jobid = checks.jobid(params)
+        etype = checks.exception_type(params)
+        severity = checks.integer(
+            params, "severity", 0, 0, checks.SEVERITY_MAX, "severity must be in the range [0:7]"
         )
+        note = checks.string(params, "note", None, nullable=True) or ""
+        job = self.manager.active(jobid, self.uid)
+        self.manager.raise_exception(job, etype, severity, note, self.uid)
         return {}
 
     def do_urgency(self, rid, params):
-        old = self.manager.set_urgency(_int(params, "id"), self.uid, _int(params, "urgency"))
+        jobid = checks.jobid(params)
+        old = self.manager.set_urgency(jobid, self.uid, _urgency(params))
         return {"old_urgency": old}
 
     def do_stdin(self, rid, params):
-        ranks = params.get("ranks")
-        data = params.get("data")
+        jobid = checks.jobid(params)
+        data = checks.string(params, "data", None, MAX_MESSAGE, nullable=True)
+        ranks = checks.ranks(params)
         if data is not None:
-            if not isinstance(data, str):
-                raise RequestError(errno.EINVAL, "stdin data must be a string")
             data = decode_data(params)
         # answered once the job has room for more: a job that never reads its
         # stdin holds back its feeder, never the instance
-        self.manager.write_stdin(
-            _int(params, "id"),
-            self.uid,
-            data,
-            ranks,
-            lambda: self.manager.after_commit(lambda: self.reply(rid, {})),
-        )
+        self.manager.write_stdin(jobid, self.uid, data, ranks, lambda: self.reply_later(rid, {}))
         return NotImplemented
 
     def do_info(self, rid, params):
-        jobid = _int(params, "id")
+        jobid = checks.jobid(params)
+        with_jobspec = checks.boolean(params, "jobspec", False)
         record = self.manager.store.job(jobid)
         if record is None:
             raise RequestError(errno.ENOENT, "unknown job id")
-        if params.get("jobspec"):
+        if with_jobspec:
             record["jobspec"] = self.manager.store.jobspec(jobid)
         return record
 
     def do_list(self, rid, params):
-        states = params.get("states")
-        return {"jobs": self.manager.store.list_jobs(_int(params, "limit", 100), states)}
+        limit = checks.integer(
+            params, "limit", 100, 0, checks.INT64_MAX, "limit must be a non-negative 64-bit integer"
+        )
+        return {"jobs": self.manager.store.list_jobs(limit, checks.states(params))}
 
     def do_status(self, rid, params):
         server = self.server
@@ -207,7 +229,7 @@ class Connection:
         return {}
 
     def do_wait(self, rid, params):
-        jobid = _int(params, "id")
+        jobid = checks.jobid(params)
         record = self.manager.store.job(jobid)
         if record is None:
             raise RequestError(errno.ENOENT, "unknown job id")
@@ -217,99 +239,70 @@ class Connection:
             raise RequestError(errno.ECHILD, "job result was already consumed")
 
         def answer() -> None:
+            self.waits.discard((jobid, answer))
+            if self.writer.is_closing():
+                return  # the client left: its result stays for another wait
             final = self.manager.store.job(jobid)
             self.manager.store.update_job(jobid, waited=1)
             success = final["result"] == "COMPLETED"
             errstr = "" if success else _wait_error(final)
-            self.manager.after_commit(
-                lambda: self.reply(rid, {"id": jobid, "success": success, "errstr": errstr})
-            )
+            self.reply_later(rid, {"id": jobid, "success": success, "errstr": errstr})
 
         if record["state"] == "INACTIVE":
             answer()
         else:
+            self._budget(1)
             self.manager.waiters.setdefault(jobid, []).append(answer)
+            self.waits.add((jobid, answer))
         return NotImplemented
 
     def do_watch(self, rid, params):
-        self._watch(
-            rid,
-            [_int(params, "id")],
-            params.get("log", "eventlog"),
-            params.get("follow", True),
-            many=False,
-        )
+        jobid = checks.jobid(params)
+        self._watch(rid, [jobid], params, many=False)
         return NotImplemented
 
     def do_watch_many(self, rid, params):
-        ids = params["ids"]
-        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-            raise RequestError(errno.EINVAL, "ids must be a list of integers")
-        self._watch(rid, ids, params.get("log", "eventlog"), params.get("follow", True), many=True)
+        self._watch(rid, checks.jobids(params), params, many=True)
         return NotImplemented
 
-    def _watch(self, rid, ids: list[int], log: str, follow: bool, many: bool) -> None:
-        manager = self.manager
-        if log not in ("eventlog", "exec", "output", "input"):
-            raise RequestError(errno.EINVAL, f"eventlog path {log} not found")
-        for jobid in ids:
-            if manager.store.job(jobid) is None:
-                raise RequestError(errno.ENOENT, f"job {jobid} not found")
-        remaining = set(ids)
-        registered: list = []
-
-        def finish(jobid: int) -> None:
-            if jobid not in remaining:
-                return
-            remaining.discard(jobid)
-            if not remaining:
-                for jid, cb in registered:
-                    manager.remove_watcher(jid, log, cb)
-                self.send({"id": rid, "end": True})
-
-        def emit(jobid: int, seq: int, event: dict) -> None:
-            self.send(
-                {"id": rid, "job": jobid, "seq": seq, "event": event}
-                if many
-                else {"id": rid, "seq": seq, "event": event}
+    def _budget(self, more: int) -> None:
+        """Refuse what would leave more than MAX_PENDING watches and waits open here."""
+        if self.open_streams + len(self.waits) + more > MAX_PENDING:
+            raise RequestError(
+                errno.EAGAIN,
+                f"too many watches and waits open on this connection (at most {MAX_PENDING})",
             )
 
+    def _watch(self, rid, ids: list[int], params: dict, many: bool) -> None:
+        log = checks.log_name(params)
+        follow = checks.boolean(params, "follow", True)
         for jobid in ids:
-            history = list(manager.store.events(jobid, log))
-            last = history[-1][0] if history else -1
-            manager.after_commit(lambda j=jobid, h=history: [emit(j, s, e) for s, e in h])
-            if not follow or jobid not in manager.jobs:
-                self.manager.after_commit(lambda j=jobid: finish(j))
-                continue
+            if self.manager.store.job(jobid) is None:
+                raise RequestError(errno.ENOENT, f"job {jobid} not found")
+        self._budget(len(ids))
+        self.subscriptions.add(Subscription(self, rid, ids, log, follow, many))
 
-            def callback(seq, event, jobid=jobid, floor=last):
-                if seq <= floor:
-                    return
-                emit(jobid, seq, event)
-                if event["name"] == LOG_END.get(log) or (
-                    log != "eventlog" and event["name"] == "clean"
-                ):
-                    finish(jobid)
 
-            manager.add_watcher(jobid, log, callback)
-            registered.append((jobid, callback))
-            if log != "eventlog":
-                # other logs end when the job is clean
-                def on_main(seq, event, jobid=jobid):
-                    if event["name"] == "clean":
-                        manager.remove_watcher(jobid, "eventlog", on_main)
-                        manager.after_commit(lambda: finish(jobid))
+HANDLERS = {
+    name[3:]: func
+    for name, func in vars(Connection).items()
+    if name.startswith("do_") and callable(func)
+}
 
-                manager.add_watcher(jobid, "eventlog", on_main)
-                registered.append((jobid, on_main))
-        self.streams.append(lambda: [manager.remove_watcher(j, log, cb) for j, cb in registered])
+
+def _urgency(params: dict, default=checks.REQUIRED) -> int:
+    return checks.integer(params, "urgency", default, 0, 31, "urgency range is [0:31]")
+
+
+def _flags(params: dict) -> int:
+    flags = checks.integer(params, "flags", 0)
+    if flags & ~VALID_FLAGS:
+        raise RequestError(errno.EINVAL, "invalid job flags")
+    return flags
 
 
 def _umask(params: dict) -> int:
-    umask = _int(params, "umask", 0o022)
-    if not 0 <= umask <= 0o777:
-        raise RequestError(errno.EINVAL, "umask must be between 0 and 0777")
-    return umask
+    return checks.integer(params, "umask", 0o022, 0, 0o777, "umask must be between 0 and 0777")
 
 
 def _wait_error(record: dict) -> str:
@@ -321,8 +314,40 @@ def _wait_error(record: dict) -> str:
     return f"task(s) exited with exit code {(status >> 8) & 0xFF}"
 
 
+def max_connections() -> int:
+    """$FX_MAX_CONNECTIONS, else :data:`DEFAULT_MAX_CONNECTIONS`."""
+    value = os.environ.get("FX_MAX_CONNECTIONS", "")
+    try:
+        return max(1, int(value)) if value else DEFAULT_MAX_CONNECTIONS
+    except ValueError:
+        print(f"FX_MAX_CONNECTIONS={value!r} is not a number: ignored", file=sys.stderr)
+        return DEFAULT_MAX_CONNECTIONS
+
+
+def _fit_fd_limit(wanted: int) -> int:
+    """Raise the soft descriptor limit toward ``wanted + FD_RESERVE``; the connections it allows.
+
+    Accepting past the limit would fail (EMFILE) without a word to the client;
+    refusing at the cap tells it why.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = wanted + FD_RESERVE
+    if soft != resource.RLIM_INFINITY and soft < need:
+        target = need if hard == resource.RLIM_INFINITY else min(hard, need)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY or soft >= need:
+        return wanted
+    allowed = max(1, soft - FD_RESERVE)
+    print(f"descriptor limit {soft}: accepting at most {allowed} connections", file=sys.stderr)
+    return allowed
+
+
 class Server:
-    """Accepts connections from the instance owner only."""
+    """Accepts connections from the instance owner only, up to a number of them."""
 
     def __init__(self, manager: JobManager, path: str, state_dir: str, jobid: str | None = None):
         self.manager = manager
@@ -332,17 +357,28 @@ class Server:
         self.jobid = jobid
         self.started = time.time()
         self.connections = 0
+        self.max_connections = max_connections()
         self.last_activity = time.monotonic()
         self.stopping = asyncio.Event()
         self.server: asyncio.AbstractServer | None = None
+        self._reader: EventReader | None = None
+
+    def reader(self) -> EventReader:
+        """The read-only database connection event streams catch up with (opened on first use)."""
+        if self._reader is None:
+            if self.stopping.is_set():
+                raise sqlite3.ProgrammingError("the instance is stopping")
+            self._reader = EventReader(self.manager.store.db)
+        return self._reader
 
     async def start(self) -> None:
+        self.max_connections = _fit_fd_limit(self.max_connections)
         if os.path.exists(self.path):
             os.unlink(self.path)
         old = os.umask(0o077)
         try:
             self.server = await asyncio.start_unix_server(
-                self.handle, path=self.path, limit=MAX_MESSAGE
+                self.handle, path=self.path, limit=MAX_MESSAGE, backlog=LISTEN_BACKLOG
             )
         finally:
             os.umask(old)
@@ -351,25 +387,15 @@ class Server:
     async def handle(self, reader, writer) -> None:
         uid = peer_uid(writer)
         if uid != os.getuid():
-            writer.write(
-                encode(
-                    {
-                        "id": None,
-                        "error": {
-                            "errno": errno.EPERM,
-                            "message": f"connection refused: uid {uid} is not the instance owner (uid {os.getuid()})",
-                        },
-                    }
-                )
+            message = f"connection refused: uid {uid} is not the instance owner (uid {os.getuid()})"
+            await _refuse(reader, writer, errno.EPERM, message)
+            return
+        if self.connections >= self.max_connections:
+            message = (
+                f"connection refused: the instance has too many connections "
+                f"({self.max_connections}); try again later"
             )
-            await writer.drain()
-            # take what the client already sent: closing with unread data would
-            # reset the connection before the client reads the refusal
-            try:
-                await asyncio.wait_for(reader.read(MAX_MESSAGE), 1.0)
-            except (TimeoutError, ConnectionError):
-                pass
-            writer.close()
+            await _refuse(reader, writer, errno.EAGAIN, message)
             return
         self.connections += 1
         try:
@@ -386,3 +412,19 @@ class Server:
 
     def stop(self) -> None:
         self.stopping.set()
+        if self._reader is not None:  # the store may close (and checkpoint) alone
+            self._reader.close()
+            self._reader = None
+
+
+async def _refuse(reader, writer, errnum: int, message: str) -> None:
+    """Tell a client why it is refused, then hang up."""
+    try:
+        writer.write(encode({"id": None, "error": {"errno": errnum, "message": message}}))
+        await writer.drain()
+        # take what the client already sent: closing with unread data would
+        # reset the connection before the client reads the refusal
+        await asyncio.wait_for(reader.read(65536), 1.0)
+    except (TimeoutError, ConnectionError):
+        pass
+    writer.close()
