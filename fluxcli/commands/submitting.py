@@ -50,15 +50,21 @@ def _validate(inv: Invocation, jobspecs) -> None:
 
 def submit_one(inv: Invocation, jobspec, stdin: str = "null"):
     """Validate and submit one jobspec; return its JobID."""
+    from fluxcli.backends.contract import SubmitRequest
     from fluxcli.jobspec import JobID
 
     flags, urgency = parse_flags(inv.ns.flags), parse_urgency(inv.ns.urgency)
     _validate(inv, [jobspec])
     inv.handle = open_handle()
+    backend = inv.handle.backend
+    backend.check(jobspec)
     try:
-        return JobID(inv.handle.backend.submit(jobspec.dumps(), urgency, flags, stdin))
+        [result] = backend.submit([SubmitRequest(jobspec, urgency, flags, stdin)])
     except OSError as exc:
         raise FluxcliError(describe(exc))
+    if isinstance(result, Exception):
+        raise FluxcliError(describe(result))
+    return JobID(result)
 
 
 def submit_and_report(inv: Invocation, jobspecs, print_ids: bool = True) -> int:
@@ -71,6 +77,7 @@ def submit_and_report(inv: Invocation, jobspecs, print_ids: bool = True) -> int:
 
 def submit_many(inv: Invocation, copies) -> int:
     """fxsub/fxbulksubmit: submit every copy, print ids, then wait or watch if asked."""
+    from fluxcli.backends.contract import SubmitRequest
     from fluxcli.jobspec import JobID
 
     from .logs import redirect_logs
@@ -85,9 +92,10 @@ def submit_many(inv: Invocation, copies) -> int:
 
     start = time.time()
     with redirect_logs(copies, ns) as streams:
-        results = inv.handle.backend.submit_many(
-            [js.dumps() for _, _, js in copies], urgency, flags
-        )
+        backend = inv.handle.backend
+        for _, _, js in copies:  # refused before anything is submitted
+            backend.check(js)
+        results = backend.submit([SubmitRequest(js, urgency, flags) for _, _, js in copies])
         for (cc, copy_ns, _), result in zip(copies, results, strict=True):
             out, err = streams(copy_ns)
             label = f"cc={cc}: " if cc is not None else ""

@@ -8,6 +8,7 @@ from collections import namedtuple
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from fluxcli.backends.contract import SubmitRequest
 from fluxcli.jobspec import JobID
 from fluxcli.jobspec.validate import jobspec_to_string as jobspec_text
 
@@ -68,10 +69,11 @@ def submit(
     """Submit a job; return its JobID (OSError with the instance's message when rejected)."""
     text = jobspec_text(jobspec)
     handle = resolve(flux_handle)
+    request = SubmitRequest(text, urgency, _flags(waitable, debug, pre_signed, novalidate))
     with handle.lock:
-        jobid = handle.backend.submit(
-            text, urgency, _flags(waitable, debug, pre_signed, novalidate)
-        )
+        [jobid] = handle.backend.submit([request])
+    if isinstance(jobid, Exception):
+        raise jobid
     return JobID(jobid)
 
 
@@ -103,8 +105,8 @@ def event_watch(
 ) -> Iterator[EventLogEvent]:
     """Yield the events of a job's eventlog ("eventlog", "exec", "output") until it ends."""
     backend = resolve(flux_handle).backend
-    for _, event in backend.events(int(JobID(jobid)), _log_name(eventlog)):
-        yield EventLogEvent(event)
+    for event in backend.events([int(JobID(jobid))], _log_name(eventlog)):
+        yield EventLogEvent(event.to_dict())
 
 
 def event_watch_async(flux_handle: Handle | None, jobid, eventlog: str = "eventlog") -> Future:
@@ -187,7 +189,7 @@ def result(flux_handle: Handle | None, jobid, flags: int = 0) -> JobInfo:
     record = handle.backend.info(jobid)
     if record is None:
         raise OSError(errno.ENOENT, f"job {jobid} not found")
-    return JobInfo(record)
+    return JobInfo(record.to_dict())
 
 
 def result_async(flux_handle: Handle | None, jobid, flags: int = 0) -> JobResultFuture:
@@ -213,4 +215,4 @@ def get_job(flux_handle: Handle | None, jobid) -> dict | None:
     record = resolve(flux_handle).backend.info(int(JobID(jobid)))
     if record is None:
         return None
-    return JobInfo(record).to_dict()
+    return JobInfo(record.to_dict()).to_dict()

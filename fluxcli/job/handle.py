@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from fluxcli.backends import open_backend
-from fluxcli.backends.base import Backend
+from fluxcli.backends.contract import Backend
 
 
 class Handle:
