@@ -174,6 +174,14 @@ def test_open_and_backend_selection(monkeypatch):
     monkeypatch.setenv("FX_URI", "local:///x/local.sock")
     assert select() == ("local", "local:///x/local.sock")
     monkeypatch.delenv("FX_URI")
+    # inside a real Flux allocation (FLUX_URI is a local:// socket too) without a
+    # usable Flux backend: the user's own local instance, never Flux's socket
+    monkeypatch.setenv("FLUX_URI", "local:///run/flux/local")
+    assert select() == ("local", None)
+    monkeypatch.setenv("FX_BACKEND", "local")
+    assert select() == ("local", None)
+    assert select("local", "local:///y.sock") == ("local", "local:///y.sock")
+    assert select(uri="slurm:") == ("slurm", "slurm:")
     monkeypatch.setenv("FX_BACKEND", "nosuch")
     with pytest.raises(BackendError, match="backend 'nosuch' is not available"):
         fluxcli.open()

@@ -18,7 +18,9 @@ def instance():
 @instance.command()
 def start():
     """Start the instance (it also starts by itself on first use)."""
-    from fluxcli.backends.local import admin
+    from fluxcli.backends import local_admin
+
+    admin = local_admin()
 
     admin.start()
     return 0
@@ -27,7 +29,9 @@ def start():
 @instance.command()
 def stop():
     """Stop the instance (running jobs are killed; their records are kept)."""
-    from fluxcli.backends.local import admin
+    from fluxcli.backends import local_admin
+
+    admin = local_admin()
 
     if not admin.stop():
         click.echo("fx instance: not running", err=True)
@@ -38,7 +42,9 @@ def stop():
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON")
 def status(as_json):
     """Show pid, URI, state directory, resources and job counts."""
-    from fluxcli.backends.local import admin
+    from fluxcli.backends import local_admin
+
+    admin = local_admin()
 
     info = admin.status(os.environ.get("FX_URI"))
     if not info["running"]:
