@@ -209,3 +209,15 @@ def _final(backend: Backend, jobid: int) -> JobRecord:
     record = backend.info(jobid)
     assert record is not None
     return record
+
+
+def test_record_says_where_output_went(backend, tmp_path):
+    target = tmp_path / "out-{{id}}.txt"
+    jobid = submit_one(backend, command("echo", "hi", output=str(target), cwd=str(tmp_path)))
+    record = _final(backend, jobid)
+    [path] = record.output_paths
+    assert path == str(tmp_path / f"out-{backend.format_id(jobid)}.txt")
+    with open(path) as handle:
+        assert handle.read() == "hi\n"
+    if record.cputime is not None:  # accounting, where the backend measures it
+        assert record.cputime >= 0 and record.maxrss > 0

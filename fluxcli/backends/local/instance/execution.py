@@ -388,6 +388,15 @@ class Execution:
             },
         )
 
+    def accounting(self) -> dict:
+        """CPU seconds and peak memory of the job's process tree, and its output files."""
+        usage = self.usage or {}
+        return {
+            "cputime": usage.get("cputime"),
+            "maxrss": usage.get("maxrss"),
+            "output_paths": json.dumps(self.files.paths() if self.files else []),
+        }
+
     # output
     def _output(self, rank: int, stream: str, data: bytes) -> None:
         label = self.labels.get((rank, stream))

@@ -287,7 +287,8 @@ class JobManager:
         if job.jobspec is None:
             job.jobspec = json.loads(self.store.jobspec(job.id))
         self.post(job, "alloc", {"annotations": {"sched": {"resource_summary": alloc.summary()}}})
-        self.set_state(job, "RUN", ranks=json.dumps(alloc.to_dict()))
+        hosts = [self.nodes[rank].hostname for rank in sorted(alloc.cores)]
+        self.set_state(job, "RUN", ranks=json.dumps(alloc.to_dict()), nodelist=",".join(hosts))
         job.execution = Execution(self, job, self.nodes)
         # the decision to run is durable before anything runs: a job's command
         # runs at most once, even when the instance is killed right here
@@ -301,7 +302,8 @@ class JobManager:
 
     def exec_done(self, job: Job, status: int) -> None:
         self.post(job, "finish", {"status": status})
-        self.set_state(job, "CLEANUP", t_cleanup=time.time(), waitstatus=status)
+        usage = job.execution.accounting() if job.execution is not None else {}
+        self.set_state(job, "CLEANUP", t_cleanup=time.time(), waitstatus=status, **usage)
         self.post(job, "release", {"ranks": "all", "final": True})
         self.pool.release(job.alloc)
         self.post(job, "free", {})
