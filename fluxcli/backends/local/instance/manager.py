@@ -62,6 +62,7 @@ class JobManager:
         self.space = SpaceGuard(os.path.dirname(os.path.abspath(store.path)))
         self._wal_checked = 0.0
         self._flush_scheduled = False
+        self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
         self._last_id = self.store.max_jobid()
         self.epoch = float(self.store.get_meta("epoch", "0") or 0) or time.time()
@@ -73,17 +74,21 @@ class JobManager:
         self.pending.append(func)
         self._schedule_flush()
 
-    def _schedule_flush(self) -> None:
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            loop = asyncio.get_running_loop()
-            # rate-limited, not delayed: a quiet instance commits at once, a busy
-            # one at most every FLUSH_DELAY (bigger, cheaper transactions)
-            delay = self._last_flush + FLUSH_DELAY - loop.time()
-            if delay > 0:
-                loop.call_later(delay, self.flush)
-            else:
-                loop.call_soon(self.flush)
+    def _schedule_flush(self, urgent: bool = False) -> None:
+        loop = asyncio.get_running_loop()
+        if self._flush_scheduled:
+            if urgent and isinstance(self._flush_handle, asyncio.TimerHandle):
+                self._flush_handle.cancel()  # a job waits for this commit to start
+                self._flush_handle = loop.call_soon(self.flush)
+            return
+        self._flush_scheduled = True
+        # rate-limited, not delayed: a quiet instance commits at once, a busy
+        # one at most every FLUSH_DELAY (bigger, cheaper transactions)
+        delay = self._last_flush + FLUSH_DELAY - loop.time()
+        if delay > 0 and not urgent:
+            self._flush_handle = loop.call_later(delay, self.flush)
+        else:
+            self._flush_handle = loop.call_soon(self.flush)
 
     def flush(self) -> None:
         """Commit, then deliver notifications and replies that waited for it."""
@@ -292,7 +297,8 @@ class JobManager:
         job.execution = Execution(self, job, self.nodes)
         # the decision to run is durable before anything runs: a job's command
         # runs at most once, even when the instance is killed right here
-        self.after_commit(lambda: asyncio.get_running_loop().create_task(job.execution.run()))
+        self.pending.append(lambda: asyncio.get_running_loop().create_task(job.execution.run()))
+        self._schedule_flush(urgent=True)
 
     def job_started(self, job: Job) -> None:
         job.t_run = time.time()
