@@ -143,23 +143,32 @@ def test_broken_and_conflicting_plugins_are_skipped(plugin_dir, tmp_path, run):
     second = tmp_path / "second"
     second.mkdir()
     (second / "policy2.py").write_text(FLUX_STYLE.replace("MatchPolicy", "OtherPolicy"))
-    (plugin_dir / "c_nodes.py").write_text(
-        textwrap.dedent("""
-        from fluxcli.plugins import CLIPlugin
-        class Nodes(CLIPlugin):
-            def __init__(self, prog):
-                super().__init__(prog, prefix=None)
-                self.add_option("--nodes")
-    """)
-    )
     env = {"FX_CLI_PLUGINPATH": f"{plugin_dir}:{second}"}
     proc = run("fxsub", "--dry-run", "--ex-match-policy=x", "app", env=env)
     assert proc.returncode == 0, proc.stderr
     warnings = proc.stderr.splitlines()
     assert any("a_broken.py skipped: SyntaxError" in w for w in warnings)
     assert any("OtherPolicy" in w and "conflicts with another plugin" in w for w in warnings)
-    assert any("Nodes" in w and "conflicts with a built-in option" in w for w in warnings)
-    assert all(w.startswith("fxsub: warning: ") for w in warnings) and len(warnings) == 3
+    assert all(w.startswith("fxsub: warning: ") for w in warnings) and len(warnings) == 2
+
+
+@pytest.mark.parametrize("name", ["--nodes", "--dry", "--help"])
+def test_plugin_option_clashing_with_a_builtin_is_refused(plugin_dir, run, name):
+    # Flux's argparse refuses the parser itself (t2717: "conflicting option string"),
+    # so even --help fails
+    (plugin_dir / "clash.py").write_text(
+        textwrap.dedent(f"""
+        from fluxcli.plugins import CLIPlugin
+        class Clash(CLIPlugin):
+            def __init__(self, prog):
+                super().__init__(prog, prefix=None)
+                self.add_option("{name}")
+    """)
+    )
+    for argv in (["--dry-run", "app"], ["--help"]):
+        proc = run("fxrun", *argv, env={"FX_CLI_PLUGINPATH": str(plugin_dir)})
+        assert (proc.returncode, proc.stdout) == (1, "")
+        assert proc.stderr == f"fxrun: error: argument {name}: conflicting option string: {name}\n"
 
 
 def test_override_path_and_disable_entry_points(plugin_dir, run):

@@ -100,11 +100,6 @@ def run_command(prog: str, name: str, argv: list[str], handler: Callable[[Invoca
         return report(name, exc)
 
 
-def preinit(inv: Invocation) -> None:
-    """Run plugin preinit hooks on the namespace (before the jobspec is built)."""
-    inv.registry.preinit(inv.ns)
-
-
 def print_dry_run(jobspec) -> int:
     """Print a jobspec as the reference's --dry-run does and return 0."""
     sys.stdout.write(jobspec.dumps() + "\n")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from fluxcli.jobspec import JobID
-from fluxcli.jobspec.validate import jobspec_to_string as jobspec_text
+from fluxcli.jobspec.loading import jobspec_to_string as jobspec_text
 
 from .events import EventLogEvent, JobException
 from .handle import Handle, resolve

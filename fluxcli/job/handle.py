@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from fluxcli import settings
 from fluxcli.backends import open_backend
 from fluxcli.backends.base import Backend
 
@@ -15,6 +16,7 @@ class Handle:
     """
 
     def __init__(self, uri: str | None = None, backend: str | None = None):
+        settings.check()  # a bad FX_* value is one clear error, not an instance that won't start
         self.backend: Backend = open_backend(backend, uri)
         self.lock = threading.Lock()
 

@@ -37,7 +37,7 @@ class CLIPluginRegistry:
     taken, is skipped with one warning line on stderr.
     """
 
-    _cache: ClassVar[dict[str, CLIPluginRegistry]] = {}
+    _cache: ClassVar[dict[str, tuple[tuple, CLIPluginRegistry]]] = {}
 
     def __init__(self, prog: str):
         self.prog = prog[5:] if prog.startswith("flux ") else prog
@@ -53,10 +53,17 @@ class CLIPluginRegistry:
 
     @classmethod
     def get(cls, prog: str) -> CLIPluginRegistry:
-        """The registry for ``prog``, built once per process."""
-        if prog not in cls._cache:
-            cls._cache[prog] = cls(prog)
-        return cls._cache[prog]
+        """The registry for ``prog`` as the plugin path is now.
+
+        Built again whenever the search path, its plugin files or the
+        entry-point switch changed since the last call (Flux loads its
+        plugins afresh each time), else reused.
+        """
+        stamp = loader.fingerprint()
+        cached = cls._cache.get(prog)
+        if cached is None or cached[0] != stamp:
+            cls._cache[prog] = (stamp, cls(prog))
+        return cls._cache[prog][1]
 
     @classmethod
     def clear_cache(cls) -> None:
