@@ -10,25 +10,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from fluxcli.jobspec import JobID
 from fluxcli.jobspec.loading import jobspec_to_string as jobspec_text
+from fluxcli.jobspec.status import URGENCY_DEFAULT, submit_flags
 
 from .events import EventLogEvent, JobException
 from .handle import Handle, resolve
 from .info import JobInfo
 
-FLAG_PRE_SIGNED, FLAG_DEBUG, FLAG_WAITABLE, FLAG_NOVALIDATE = 1, 2, 4, 8
-URGENCY_DEFAULT = 16
 JOBID_ANY = 0xFFFFFFFFFFFFFFFF
 JobWaitResult = namedtuple("JobWaitResult", ["jobid", "success", "errstr"])
 _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fluxcli-job")
-
-
-def _flags(waitable: bool, debug: bool, pre_signed: bool, novalidate: bool = False) -> int:
-    return (
-        (FLAG_WAITABLE if waitable else 0)
-        | (FLAG_DEBUG if debug else 0)
-        | (FLAG_PRE_SIGNED if pre_signed else 0)
-        | (FLAG_NOVALIDATE if novalidate else 0)
-    )
 
 
 class SubmitFuture(Future):
@@ -43,7 +33,10 @@ class SubmitFuture(Future):
         return self
 
 
-def _future(cls, func, *args) -> Future:
+def _future(cls, func, flux_handle: Handle | None, *args) -> Future:
+    """Run ``func(flux_handle, *args)`` in the background (a bad handle fails now, as in Flux)."""
+    resolve(flux_handle)
+    args = (flux_handle, *args)
     fut = cls()
 
     def run() -> None:
@@ -70,7 +63,7 @@ def submit(
     handle = resolve(flux_handle)
     with handle.lock:
         jobid = handle.backend.submit(
-            text, urgency, _flags(waitable, debug, pre_signed, novalidate)
+            text, urgency, int(submit_flags(waitable, debug, pre_signed, novalidate))
         )
     return JobID(jobid)
 
@@ -109,7 +102,7 @@ def event_watch(
 
 def event_watch_async(flux_handle: Handle | None, jobid, eventlog: str = "eventlog") -> Future:
     """A future fulfilled with the list of events once the eventlog ends."""
-    return _future(Future, lambda: list(event_watch(flux_handle, jobid, eventlog)))
+    return _future(Future, lambda h: list(event_watch(h, jobid, eventlog)), flux_handle)
 
 
 def event_wait(
@@ -120,9 +113,7 @@ def event_wait(
     raiseJobException: bool = True,
 ) -> EventLogEvent:  # noqa: N803 - flux's name
     """Wait for event ``name``; JobException on an earlier fatal exception, OSError(ENODATA) if never."""
-    if flux_handle is not None and not isinstance(flux_handle, Handle):
-        raise OSError(errno.EINVAL, "flux_handle must be a fluxcli Handle")
-    for event in event_watch(flux_handle, jobid, eventlog):
+    for event in event_watch(resolve(flux_handle), jobid, eventlog):
         if event.name == name:
             return event
         if raiseJobException and event.name == "exception" and event.context.get("severity") == 0:
@@ -210,7 +201,7 @@ def wait_async(flux_handle: Handle | None, jobid=JOBID_ANY) -> Future:
 
 def get_job(flux_handle: Handle | None, jobid) -> dict | None:
     """A job's information dictionary, or None if the job is unknown."""
-    record = resolve(flux_handle).backend.info(int(JobID(jobid)))
+    record = resolve(flux_handle).backend.info(int(JobID(jobid)), jobspec=True)
     if record is None:
         return None
-    return JobInfo(record).to_dict()
+    return JobInfo(record).to_dict(filtered=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import threading
 
 from fluxcli import settings
@@ -40,12 +41,17 @@ _default: Handle | None = None
 
 
 def resolve(handle: Handle | None) -> Handle:
-    """``handle`` itself, or a process-wide default handle when None."""
+    """``handle`` itself; OSError(EINVAL) for None or a foreign object, as ``flux.job`` does."""
+    if handle is None:
+        raise OSError(errno.EINVAL, "flux_handle must not be None")
+    if not isinstance(handle, Handle):
+        raise OSError(errno.EINVAL, "flux_handle must be a fluxcli Handle")
+    return handle
+
+
+def default_handle() -> Handle:
+    """A process-wide handle on the selected backend, opened on first use (for ``aio``)."""
     global _default
-    if handle is not None:
-        if not isinstance(handle, Handle):
-            raise OSError(22, "flux_handle must be a fluxcli Handle")
-        return handle
     if _default is None:
         _default = Handle()
     return _default
