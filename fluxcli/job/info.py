@@ -157,7 +157,7 @@ class JobInfo:
     @property
     def username(self) -> str:
         """The submitting user's name (their uid when it has none)."""
-        userid = self._data.get("userid")
+        userid = self.userid  # AttributeError when the record has none
         try:
             return pwd.getpwuid(userid).pw_name
         except (KeyError, TypeError):
@@ -204,7 +204,9 @@ class JobInfo:
         runtime and expiration; an exception that did not occur is
         ``{"occurred": False}``.
         """
-        result = {name: getattr(self, name) for name in (*DEFAULTS, *PROPERTIES)}
+        # a value the record does not have (e.g. userid) is left out, as in Flux
+        result = {name: getattr(self, name, None) for name in (*DEFAULTS, *PROPERTIES)}
+        result = {name: value for name, value in result.items() if value is not None}
         result["jobid"] = self.id.f58
         result["annotations"] = self.annotations
         result["exception"] = dict(vars(self.exception))
