@@ -10,44 +10,13 @@ from fluxcli import job
 from fluxcli.job import FluxExecutorFuture, JobInfo, JobspecV1
 
 # flux.job.JobInfo.to_dict(filtered=False): its defaults, then its properties, then these
-KEYS = [
-    "t_depend",
-    "t_priority",
-    "t_sched",
-    "t_run",
-    "t_cleanup",
-    "t_inactive",
-    "duration",
-    "expiration",
-    "name",
-    "cwd",
-    "queue",
-    "project",
-    "bank",
-    "ntasks",
-    "ncores",
-    "nnodes",
-    "priority",
-    "ranks",
-    "nodelist",
-    "success",
-    "result",
-    "waitstatus",
-    "id",
-    "t_submit",
-    "t_remaining",
-    "state",
-    "username",
-    "userid",
-    "urgency",
-    "runtime",
-    "status",
-    "returncode",
-    "dependencies",
-    "jobid",
-    "annotations",
-    "exception",
-]
+KEYS = """
+t_depend t_priority t_sched t_run t_cleanup t_inactive duration expiration
+name cwd queue project bank ntasks ncores nnodes
+priority ranks nodelist success result waitstatus id t_submit
+t_remaining state username userid urgency runtime status returncode
+dependencies jobid annotations exception
+""".split()
 
 
 def test_get_job_has_flux_keys(handle, tmp_path):

@@ -109,12 +109,19 @@ class Trace(CLIPlugin):
 """
 
 
-def test_pipeline_runs_each_hook_once_in_order_and_plugins_see_what_was_typed(run, tmp_path):
+@pytest.fixture
+def traced(tmp_path):
+    """The environment of a command with the trace plugin, and the trace file."""
     plugins = tmp_path / "plugins"
     plugins.mkdir()
     (plugins / "trace.py").write_text(TRACE_PLUGIN)
     trace = tmp_path / "trace"
     env = {"FX_CLI_PLUGINPATH": str(plugins), "TRACE": str(trace), "FX_NO_ENTRYPOINT_PLUGINS": "1"}
+    return env, trace
+
+
+def test_pipeline_runs_each_hook_once_in_order_and_plugins_see_what_was_typed(run, traced):
+    env, trace = traced
     proc = run("fxsub", "-t", "5", "--tr-mark=m", "true", env=env)
     assert proc.returncode == 0, proc.stderr
     calls = [json.loads(line) for line in trace.read_text().splitlines()]
@@ -129,12 +136,8 @@ def test_pipeline_runs_each_hook_once_in_order_and_plugins_see_what_was_typed(ru
     assert calls == ["preinit", "modify_jobspec"]  # validate only when submitting
 
 
-def test_cc_copies_get_their_own_namespace_and_the_typed_values(run, tmp_path):
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "trace.py").write_text(TRACE_PLUGIN)
-    trace = tmp_path / "trace"
-    env = {"FX_CLI_PLUGINPATH": str(plugins), "TRACE": str(trace), "FX_NO_ENTRYPOINT_PLUGINS": "1"}
+def test_cc_copies_get_their_own_namespace_and_the_typed_values(run, traced):
+    env, trace = traced
     proc = run("fxsub", "--cc=1-2", "-t", "{cc}", "--rlimit=-*", "--quiet", "true", env=env)
     assert proc.returncode == 0, proc.stderr
     calls = [json.loads(line) for line in trace.read_text().splitlines()]
