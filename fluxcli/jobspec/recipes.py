@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 BATCH_OUTPUT = "flux-{{id}}.out"  # fxbatch's default --output
-DUMP_DEFAULT = "flux-{{jobid}}-dump.tgz"  # --dump without a file name
 SHEBANG = "#!/bin/sh\n"  # what --wrap puts in front of a script
 COUNT_MAX = 2**63 - 1  # a resource count no instance can hold beyond this (int64)
 _TASK_INTS = (
@@ -134,8 +133,11 @@ class InstanceShape:
             "conf": self.conf.config,
         }
 
-    def extra_brokers_taskmap(self) -> str | None:
-        """``--add-brokers``: the taskmap putting the extra brokers on node 0 (None without)."""
+    def place_extra_brokers(self) -> str | None:
+        """``--add-brokers``: exclude their ranks in the config; the taskmap putting them on node 0.
+
+        None without extra brokers.
+        """
         if not self.add_brokers:
             return None
         if not self.nodes:
@@ -166,15 +168,17 @@ def task_jobspec(
             exclusive=shape.exclusive,
             **attrs.factory_kwargs(),
         )
-    kind = "node" if shape.tasks_per_node is not None else None
-    if shape.tasks_per_core is not None:
-        kind = "core"
+    kind, count = None, None
+    if shape.tasks_per_node is not None:
+        kind, count = "node", shape.tasks_per_node
+    elif shape.tasks_per_core is not None:
+        kind, count = "core", shape.tasks_per_core
     return cls.per_resource(
         command,
         ncores=shape.cores,
         nnodes=shape.nodes,
         per_resource_type=kind,
-        per_resource_count=shape.tasks_per_node if kind == "node" else shape.tasks_per_core,
+        per_resource_count=count,
         gpus_per_node=shape.gpus_per_node,
         exclusive=shape.exclusive,
         **attrs.factory_kwargs(),
@@ -191,9 +195,10 @@ def alloc_jobspec(
     cls: type[JobspecV1] = JobspecV1,
 ) -> JobspecV1:
     """A nested instance running ``command`` (none: a shell; with ``bg`` and none: no program)."""
+    nest = shape.nest_kwargs()
     if bg and not command:
-        shape.broker_opts.append("-Sbroker.rc2_none=1")
-    jobspec = cls.from_nest_command(command, **shape.nest_kwargs(), **attrs.factory_kwargs())
+        nest["broker_opts"] = [*nest["broker_opts"], "-Sbroker.rc2_none=1"]
+    jobspec = cls.from_nest_command(command, **nest, **attrs.factory_kwargs())
     _extra_brokers(jobspec, shape)
     if bg:
         jobspec.setattr_shell_option("pty.capture", 1)
@@ -358,7 +363,7 @@ def submit_from_args(ns: Any, command: list[str], *, copy: bool = False) -> Jobs
 def alloc_from_args(ns: Any, command: list[str], *, interactive: bool = False) -> JobspecV1:
     """The jobspec of fxalloc running ``command`` (``interactive``: stdin is a terminal)."""
     shape = cli_instance_shape(ns)
-    taskmap = shape.extra_brokers_taskmap()
+    taskmap = shape.place_extra_brokers()
     attrs = cli_attrs(ns, stdin=None, name=ns.job_name)
     attrs.output = attrs.error = None  # fxalloc ignores the I/O options
     attrs.label_io = False
@@ -369,7 +374,7 @@ def alloc_from_args(ns: Any, command: list[str], *, interactive: bool = False) -
 def batch_from_args(ns: Any, script: str, name: str, args: list[str]) -> JobspecV1:
     """The jobspec of fxbatch for ``script`` (its text), named ``name`` unless --job-name says."""
     shape = cli_instance_shape(ns)
-    taskmap = shape.extra_brokers_taskmap()
+    taskmap = shape.place_extra_brokers()
     attrs = cli_attrs(ns, stdin=ns.input, name=ns.job_name or name)
     jobspec = batch_jobspec(script, args, shape, attrs)
     return _cli_finish(jobspec, ns, **({"taskmap": taskmap} if taskmap else {}))

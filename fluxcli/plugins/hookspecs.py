@@ -30,9 +30,9 @@ def fluxcli_add_options(prog: str) -> list[Any] | None:
 def fluxcli_preinit(prog: str, args: Any) -> None:
     """Inspect or change the parsed options before the jobspec is built.
 
-    On the command line it runs after parsing, before resources are laid
-    out; changes to ``args`` (e.g. setting ``args.nodes``) steer how the
-    jobspec is created. For Python callers (``apply_options(prog=...)``,
+    Runs after parsing on the command line, before resources are laid out;
+    changes to ``args`` (e.g. setting ``args.nodes``) steer how the jobspec
+    is created. For Python callers (``apply_options(prog=...)``,
     ``JobspecV1.from_submit`` ...) it runs after the built-in options, just
     before ``modify_jobspec``, as in Flux: resource sizes are fixed by then.
     """
