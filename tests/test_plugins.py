@@ -235,3 +235,36 @@ def test_register_unregister_round_trip(fresh_registry):
     assert js.getattr("user.tag") == "x"
     registry.reject(record, "test done")
     assert "t_tag" not in {o.dest for o in registry.options}
+
+
+def test_plugin_api_as_flux_t0019(plugin_dir, run):
+    # a derived dest always has its unprefixed form; only a differing one is aliased
+    bare = CLIPluginOption("--my-option", prefix=None)
+    assert (bare.dest, bare._unprefixed_dest) == ("my_option", "my_option")
+
+    class Site(CLIPlugin):
+        def __init__(self, prog, prefix="site"):
+            super().__init__(prog, prefix=prefix)
+            self.add_option("--my-option")
+            self.add_option("--other", dest="custom")
+
+    registry = CLIPluginRegistry("submit")
+    assert registry._make_alias(Site("submit")) == {"my_option": "site_my_option"}
+    assert registry._make_alias(Site("submit", prefix=None)) == {}
+    (plugin_dir / "helpful.py").write_text(
+        textwrap.dedent("""
+        from flux.cli.plugin import CLIPlugin
+        class Helpful(CLIPlugin):
+            def __init__(self, prog):
+                super().__init__(prog, prefix="h")
+                self.add_option("--opt")
+            def help(self, option):
+                print(f"custom help for {option.name}")
+        """)
+    )
+    registry = CLIPluginRegistry("submit")
+    assert "Helpful" in [type(p).__name__ for p in registry.plugins]
+    proc = run("fxsub", "--help=h-opt", env={"FX_CLI_PLUGINPATH": str(plugin_dir)})
+    assert (proc.returncode, proc.stdout) == (0, "custom help for --h-opt\n")
+    proc = run("fxsub", "--help=nope", env={"FX_CLI_PLUGINPATH": str(plugin_dir)})
+    assert (proc.returncode, proc.stderr) == (1, "fxsub: error: --help: no such option nope\n")
