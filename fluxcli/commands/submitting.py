@@ -6,7 +6,7 @@ import sys
 import time
 
 from fluxcli.errors import FluxcliError, describe
-from fluxcli.jobspec.status import parse_flags, parse_urgency  # noqa: F401 - jobcmd uses it
+from fluxcli.jobspec.status import parse_flags, parse_urgency
 
 from .base import Invocation
 from .pipeline import Copy
