@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from fluxcli.backends.contract import JobFilter
+
 ENV = {"FX_CLI_PLUGINPATH_OVERRIDE": "", "FX_NO_ENTRYPOINT_PLUGINS": "1"}
 
 
@@ -129,7 +131,7 @@ def test_dump_is_in_the_jobspec_and_refused_at_submission(run, handle):
     proc = run("fxalloc", "-N1", "--bg", "--dump", "--dry-run", env=ENV)
     command = json.loads(proc.stdout)["tasks"][0]["command"]
     assert "-Scontent.dump=flux-{{jobid}}-dump.tgz" in command
-    before = len(handle.backend.list_jobs(1000))
+    before = len(handle.backend.list_jobs(JobFilter(limit=1000)))
     line = fails(run, "fxbatch", "-n1", "--dump=d.tgz", "--wrap", "true")
     assert line.startswith("fxbatch: error: --dump: the local backend cannot archive")
-    assert len(handle.backend.list_jobs(1000)) == before  # nothing half-submitted
+    assert len(handle.backend.list_jobs(JobFilter(limit=1000))) == before  # nothing half-submitted

@@ -12,6 +12,8 @@ import time
 import pytest
 from conftest import BIN, _pid, exited, stop_instance  # noqa: F401
 
+from fluxcli.backends.contract import JobFilter
+
 
 def _backend(state):
     from fluxcli.backends.local.backend import LocalBackend
@@ -25,7 +27,7 @@ def test_sigkill_loses_no_job(private_instance, run):
     assert proc.returncode == 0
     time.sleep(0.5)
     backend = _backend(state)
-    before = {j["id"] for j in backend.list_jobs(0)}
+    before = {j.id for j in backend.list_jobs(JobFilter())}
     assert len(before) == 40
     os.kill(_pid(state), signal.SIGKILL)
     time.sleep(0.2)
@@ -34,18 +36,18 @@ def test_sigkill_loses_no_job(private_instance, run):
     backend = _backend(state)
     deadline = time.time() + 60
     while time.time() < deadline:
-        jobs = backend.list_jobs(0)
-        if all(j["state"] == "INACTIVE" for j in jobs):
+        jobs = backend.list_jobs(JobFilter())
+        if all(j.state == "INACTIVE" for j in jobs):
             break
         time.sleep(0.2)
-    assert {j["id"] for j in jobs} == before
-    assert all(j["state"] == "INACTIVE" for j in jobs)
+    assert {j.id for j in jobs} == before
+    assert all(j.state == "INACTIVE" for j in jobs)
     for job in jobs:
-        log = [e["name"] for _, e in backend.events(job["id"], follow=False)]
+        log = [e.name for e in backend.events([job.id], follow=False)]
         assert log[0] == "submit" and log[-1] == "clean"
-        if "flux-restart" in log and job["t_run"] is not None and "finish" not in log:
+        if "flux-restart" in log and job.t_run is not None and "finish" not in log:
             assert "exception" in log
-    assert any(j["result"] == "COMPLETED" for j in jobs)
+    assert any(j.result == "COMPLETED" for j in jobs)
 
 
 def test_events_reported_survive_sigkill(private_instance, run):
@@ -75,8 +77,8 @@ def test_two_concurrent_submitters(private_instance, run):
     ids = [line for proc in results for line in proc.stdout.split()]
     assert all(proc.returncode == 0 for proc in results)
     assert len(ids) == 1000 and len(set(ids)) == 1000
-    recorded = _backend(state).list_jobs(0)
-    assert len(recorded) == 1000 and len({j["id"] for j in recorded}) == 1000
+    recorded = _backend(state).list_jobs(JobFilter())
+    assert len(recorded) == 1000 and len({j.id for j in recorded}) == 1000
 
 
 def test_other_uid_is_refused(run):

@@ -21,7 +21,6 @@ dependencies jobid annotations exception
 
 def test_get_job_has_flux_keys(handle, tmp_path):
     spec = JobspecV1.from_command(["sleep", "5"], cwd=str(tmp_path))
-    spec.setattr("system.queue", "")  # an unset queue reads as ""
     jobid = job.submit(handle, spec)
     try:
         info = job.get_job(handle, jobid)

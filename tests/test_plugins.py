@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from fluxcli.backends.contract import JobFilter
 from fluxcli.jobspec import JobspecV1
 from fluxcli.plugins import CLIPlugin, CLIPluginOption, hookspecs
 from fluxcli.plugins.registry import CLIPluginRegistry
@@ -121,12 +122,12 @@ def test_flux_cliplugin_file_runs_unchanged(plugin_dir, run):
 
 def test_validate_runs_before_submission(plugin_dir, run, handle):
     (plugin_dir / "policy.py").write_text(FLUX_STYLE)
-    before = len(handle.backend.list_jobs(1000))
+    before = len(handle.backend.list_jobs(JobFilter(limit=1000)))
     env = {"FX_CLI_PLUGINPATH": str(plugin_dir)}
     assert run("fxsub", "--dry-run", "--ex-match-policy=junk", "true", env=env).returncode == 0
     proc = run("fxsub", "--ex-match-policy=junk", "true", env=env)
     assert proc.returncode == 1 and "Invalid option for fluxion-match-policy: junk" in proc.stderr
-    assert len(handle.backend.list_jobs(1000)) == before
+    assert len(handle.backend.list_jobs(JobFilter(limit=1000))) == before
 
 
 def test_pluggy_module_in_path(plugin_dir, run):
@@ -189,13 +190,13 @@ def test_installed_entry_point_package(run, handle, fresh_registry):
     js = json.loads(run("fxalloc", "--dry-run", "-N1", "--amd-gpumode=TPX").stdout)
     assert js["attributes"]["system"]["gpumode"] == "TPX"
     assert "--amd-gpumode" not in run("fxsub", "--help").stdout  # only batch/alloc
-    before = len(handle.backend.list_jobs(1000))
+    before = len(handle.backend.list_jobs(JobFilter(limit=1000)))
     proc = run("fxsub", "--site-project=a b", "true")
     assert (
         proc.returncode == 1
         and proc.stderr == "fxsub: error: invalid project 'a b': project names have no spaces\n"
     )
-    assert len(handle.backend.list_jobs(1000)) == before
+    assert len(handle.backend.list_jobs(JobFilter(limit=1000))) == before
     assert JobspecV1.from_submit(["a"], site_project="p").getattr("user.project") == "p"
 
 

@@ -7,7 +7,7 @@ import os
 
 from fluxcli.errors import BackendError
 
-from .base import Backend
+from .contract import Backend
 
 BACKENDS = {"local": "fluxcli.backends.local.backend:LocalBackend"}
 

@@ -49,7 +49,8 @@ class Attacher:
         terminal = RawTerminal() if self.interactive else None
         try:
             ended = False
-            for _, event in self.backend.events(int(self.jobid)):
+            for entry in self.backend.events([int(self.jobid)]):
+                event = entry.to_dict()
                 self.outcome.update(event)
                 self._show(event)
                 ended = event["name"] == "clean"
@@ -94,8 +95,8 @@ class Attacher:
 
         copier = OutputCopier(sys.stdout, sys.stderr, label=getattr(self.inv.ns, "label_io", False))
         try:
-            for _, event in self.backend.events(int(self.jobid), "output"):
-                copier.event(event.get("context", {}))
+            for chunk in self.backend.output([int(self.jobid)]):
+                copier.write(chunk)
             self.output_complete = True
         except OSError as exc:
             self.output_error = str(exc)
@@ -105,9 +106,7 @@ class Attacher:
             fd = sys.stdin.fileno()
         except (OSError, ValueError):
             return
-        backend = (
-            type(self.backend)(self.backend.uri) if hasattr(self.backend, "uri") else self.backend
-        )
+        backend = self.backend  # write_stdin has a channel of its own
         try:
             while True:
                 data = os.read(fd, 65536)
@@ -172,24 +171,21 @@ def attach(inv, jobid, interactive: bool = False) -> int:
 
 def wait_instance_ready(inv, jobid) -> int:
     """fxalloc --bg: wait until the nested instance answers, then print its id."""
-    from fluxcli.backends.local.client import Connection
-
     backend = inv.handle.backend
     start = time.time()
-    for _, event in backend.events(int(jobid)):
-        name, context = event["name"], event.get("context", {})
-        if inv.ns.verbose and name == "alloc":
+    for event in backend.events([int(jobid)]):
+        if inv.ns.verbose and event.name == "alloc":
             print(f"{jobid}: {time.time() - start:6.3f}s: resources allocated", file=sys.stderr)
-        if name == "memo" and "uri" in context:
+        if event.name == "memo" and "uri" in event.context:
             try:
-                Connection(context["uri"][len("local://") :]).call("ping")
+                backend.instance_uri(int(jobid))
             except OSError as exc:
                 raise FluxcliError(f"Unable to connect to {jobid}: {exc}")
             if inv.ns.verbose:
                 print(f"{jobid}: {time.time() - start:6.3f}s: ready", file=sys.stderr)
             print(jobid, flush=True)
             return 0
-        if name == "clean":
+        if event.name == "clean":
             break
     raise FluxcliError(f"{jobid}: unexpectedly exited")
 

@@ -37,8 +37,8 @@ def status(verbose, exception_exit_code, jobids):
     for text in jobids:
         jobid = parse_jobid(text)
         outcome = Outcome()
-        for _, event in backend.events(int(jobid)):
-            outcome.update(event)
+        for event in backend.events([int(jobid)]):
+            outcome.update(event.to_dict())
         code = outcome.exit_code
         if outcome.status is None and outcome.fatal is not None:
             code = exception_exit_code
@@ -63,7 +63,8 @@ def eventlog(follow, path, fmt, jobid):
     jid = parse_jobid(jobid)
     if backend.info(int(jid)) is None:
         raise FluxcliError(f"job {jobid} not found")
-    for _, event in backend.events(int(jid), aliases.get(path, path), follow=follow):
+    for entry in backend.events([int(jid)], aliases.get(path, path), follow=follow):
+        event = entry.to_dict()
         if fmt == "json":
             print(json.dumps(event, separators=(",", ":")), flush=True)
         else:
@@ -144,9 +145,9 @@ def wait_event(timeout, path, jobid, event):
     found: list = []
 
     def follow():
-        for _, entry in backend.events(int(parse_jobid(jobid)), path):
-            if entry["name"] == event:
-                found.append(entry)
+        for entry in backend.events([int(parse_jobid(jobid))], path):
+            if entry.name == event:
+                found.append(entry.to_dict())
                 return
 
     thread = threading.Thread(target=follow, daemon=True)

@@ -39,11 +39,15 @@ def _runtime(job: dict) -> str:
 @click.option("-n", "--no-header", is_flag=True, help="Omit the header line")
 def jobs(show_all, count, as_json, no_header):
     """List your jobs, newest first (active only unless -a)."""
+    from fluxcli.backends.contract import JobFilter
     from fluxcli.jobspec import JobID
 
     from .submitting import open_handle
 
-    records = open_handle().backend.list_jobs(count, None if show_all else ACTIVE)
+    found = open_handle().backend.list_jobs(
+        JobFilter(states=None if show_all else ACTIVE, limit=count)
+    )
+    records = [r.to_dict() for r in found]
     if as_json:
         click.echo(json.dumps(records))
         return 0

@@ -31,15 +31,21 @@ def _refuse_unsupported(inv: Invocation) -> None:
 
 def submit_one(inv: Invocation, jobspec, stdin: str = "null"):
     """Submit one built (and validated) jobspec; return its JobID."""
+    from fluxcli.backends.contract import SubmitRequest
     from fluxcli.jobspec import JobID
 
     flags, urgency = parse_flags(inv.ns.flags), parse_urgency(inv.ns.urgency)
     inv.handle = open_handle()
     _refuse_unsupported(inv)
+    backend = inv.handle.backend
+    backend.check(jobspec)
     try:
-        return JobID(inv.handle.backend.submit(jobspec.dumps(), urgency, int(flags), stdin))
+        [result] = backend.submit([SubmitRequest(jobspec, urgency, int(flags), stdin)])
     except OSError as exc:
         raise FluxcliError(describe(exc))
+    if isinstance(result, Exception):
+        raise FluxcliError(describe(result))
+    return JobID(result)
 
 
 def submit_and_report(inv: Invocation, jobspec, print_id: bool = True) -> int:
@@ -52,6 +58,7 @@ def submit_and_report(inv: Invocation, jobspec, print_id: bool = True) -> int:
 
 def submit_many(inv: Invocation, copies: list[Copy]) -> int:
     """fxsub/fxbulksubmit: submit every copy, print ids, then wait or watch if asked."""
+    from fluxcli.backends.contract import SubmitRequest
     from fluxcli.jobspec import JobID
 
     from .logs import redirect_logs
@@ -68,12 +75,14 @@ def submit_many(inv: Invocation, copies: list[Copy]) -> int:
     submitted = []
     start = time.time()
     with redirect_logs(copies, ns) as streams:
-        results = inv.handle.backend.submit_many(
-            [copy.jobspec.dumps() for copy in copies], urgency, int(flags)
-        )
+        backend = inv.handle.backend
+        for copy in copies:  # refused before anything is submitted
+            backend.check(copy.jobspec)
+        requests = [SubmitRequest(copy.jobspec, urgency, int(flags)) for copy in copies]
+        results = backend.submit(requests)
         for copy, result in zip(copies, results, strict=True):
             out, err = streams(copy.ns)
-            if isinstance(result, OSError):
+            if isinstance(result, Exception):
                 print(f"{inv.name}: error: {copy.label}{describe(result)}", file=err, flush=True)
                 exit_code = 1
                 continue

@@ -38,7 +38,8 @@ class JobWatcher:
         log = "exec" if exec_wait else "eventlog"
         if exec_wait:
             self._follow_main_in_background(backend)
-        for jobid, event in backend.watch_many(list(self.jobs), log):
+        for entry in backend.events(list(self.jobs), log):
+            jobid, event = entry.jobid, entry.to_dict()
             if jobid in done:
                 continue
             if not exec_wait:
@@ -55,8 +56,8 @@ class JobWatcher:
 
     def _follow_main_in_background(self, backend) -> None:
         def follow():
-            for jobid, event in backend.watch_many(list(self.jobs), "eventlog"):
-                self._on_event(jobid, event)
+            for entry in backend.events(list(self.jobs)):
+                self._on_event(entry.jobid, entry.to_dict())
 
         thread = threading.Thread(target=follow, daemon=True)
         thread.start()
@@ -107,10 +108,10 @@ class JobWatcher:
 
         backend = self.inv.handle.backend
         copiers: dict[int, OutputCopier] = {}
-        for jobid, event in backend.watch_many(list(self.jobs), "output"):
-            jid, out, err = self.jobs[jobid]
-            if jobid not in copiers:
-                copiers[jobid] = OutputCopier(
+        for chunk in backend.output(list(self.jobs)):
+            jid, out, err = self.jobs[chunk.jobid]
+            if chunk.jobid not in copiers:
+                copiers[chunk.jobid] = OutputCopier(
                     out, err, label=self.ns.label_io, prefix=f"{jid}: " if self.ns.label_io else ""
                 )
-            copiers[jobid].event(event.get("context", {}))
+            copiers[chunk.jobid].write(chunk)

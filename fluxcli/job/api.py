@@ -8,6 +8,7 @@ from collections import namedtuple
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from fluxcli.backends.contract import SubmitRequest
 from fluxcli.jobspec import JobID
 from fluxcli.jobspec.loading import jobspec_to_string as jobspec_text
 from fluxcli.jobspec.status import URGENCY_DEFAULT, submit_flags
@@ -61,10 +62,11 @@ def submit(
     """Submit a job; return its JobID (OSError with the instance's message when rejected)."""
     text = jobspec_text(jobspec)
     handle = resolve(flux_handle)
+    flags = int(submit_flags(waitable, debug, pre_signed, novalidate))
     with handle.lock:
-        jobid = handle.backend.submit(
-            text, urgency, int(submit_flags(waitable, debug, pre_signed, novalidate))
-        )
+        [jobid] = handle.backend.submit([SubmitRequest(text, urgency, flags)])
+    if isinstance(jobid, Exception):
+        raise jobid
     return JobID(jobid)
 
 
@@ -96,8 +98,8 @@ def event_watch(
 ) -> Iterator[EventLogEvent]:
     """Yield the events of a job's eventlog ("eventlog", "exec", "output") until it ends."""
     backend = resolve(flux_handle).backend
-    for _, event in backend.events(int(JobID(jobid)), _log_name(eventlog)):
-        yield EventLogEvent(event)
+    for event in backend.events([int(JobID(jobid))], _log_name(eventlog)):
+        yield EventLogEvent(event.to_dict())
 
 
 def event_watch_async(flux_handle: Handle | None, jobid, eventlog: str = "eventlog") -> Future:
@@ -201,7 +203,8 @@ def wait_async(flux_handle: Handle | None, jobid=JOBID_ANY) -> Future:
 
 def get_job(flux_handle: Handle | None, jobid) -> dict | None:
     """A job's information dictionary, or None if the job is unknown."""
-    record = resolve(flux_handle).backend.info(int(JobID(jobid)), jobspec=True)
+    backend = resolve(flux_handle).backend
+    record = backend.info(int(JobID(jobid)))
     if record is None:
         return None
-    return JobInfo(record).to_dict(filtered=False)
+    return JobInfo(record, backend.jobspec(record.id)).to_dict(filtered=False)

@@ -207,8 +207,8 @@ class FluxExecutor:
                 return
             if set_jobid:
                 future._set_jobid(jobid)
-            for _, event in self._handle.backend.events(jobid):
-                entry = EventLogEvent(event)
+            for event in self._handle.backend.events([jobid]):
+                entry = EventLogEvent(event.to_dict())
                 if entry.name in MAIN_EVENTS:
                     future._set_event(entry)
                 if future.done():

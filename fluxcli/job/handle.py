@@ -7,7 +7,7 @@ import threading
 
 from fluxcli import settings
 from fluxcli.backends import open_backend
-from fluxcli.backends.base import Backend
+from fluxcli.backends.contract import Backend
 
 
 class Handle:

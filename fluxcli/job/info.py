@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import pwd
 import time
 from types import SimpleNamespace
 from typing import Any
 
-from fluxcli.jobspec.idset import encode_idset
 from fluxcli.jobspec.jobid import JobID
 from fluxcli.jobspec.status import PENDING_STATES, JobResult, JobState, returncode
 
@@ -51,52 +49,35 @@ PROPERTIES = (
     "returncode",
     "dependencies",
 )
-# attributes a record carries from the jobspec, when it came with one
-_FROM_JOBSPEC = {"cwd": "cwd", "queue": "queue", "project": "project", "bank": "bank"}
 
 
 def _record_dict(record: Any) -> dict:
-    """A backend's job record (a mapping or an object with attributes) as a dict."""
-    if isinstance(record, dict):
-        return dict(record)
-    return {k: v for k, v in vars(record).items() if not k.startswith("_")}
+    """A backend's job record (a JobRecord, or a mapping of its fields) as a dict.
 
-
-def _node_ranks(data: dict) -> None:
-    # a record may hold its allocation ({"cores": {rank: [...]}, ...}) where Flux has an idset
-    # (and a node count of 0 before it, where Flux has none yet)
+    A node count of 0 (not allocated yet) is no node count, as in Flux.
+    """
+    data = dict(record) if isinstance(record, dict) else record.to_dict()
     if not data.get("nnodes"):
         data.pop("nnodes", None)
-    ranks = data.get("ranks")
-    if isinstance(ranks, str) and ranks.startswith("{"):
-        ranks = json.loads(ranks)
-    if isinstance(ranks, dict):
-        nodes = sorted(int(rank) for rank in ranks.get("cores", {}))
-        data["ranks"] = encode_idset(nodes)
-        data.setdefault("nnodes", len(nodes))
-
-
-def _from_jobspec(data: dict) -> None:
-    jobspec = data.pop("jobspec", None)
-    if isinstance(jobspec, str):
-        jobspec = json.loads(jobspec)
-    system = ((jobspec or {}).get("attributes") or {}).get("system") or {}
-    for key, attr in _FROM_JOBSPEC.items():
-        if data.get(key) in (None, "") and isinstance(system.get(attr), str):
-            data[key] = system[attr]
+    return data
 
 
 class JobInfo:
     """Information about one job: the record's values, Flux's defaults and derived values.
 
+    ``record`` is a backend's JobRecord (or a dict of its fields); ``jobspec``,
+    when given, fills what the record lacks (cwd, queue, bank, project).
     ``to_dict()`` gives the keys of ``flux.job.JobInfo.to_dict()`` (unset
     values left out by default); ``get_job`` returns ``to_dict(filtered=False)``.
     """
 
-    def __init__(self, record: Any):
+    def __init__(self, record: Any, jobspec: dict | None = None):
         data = _record_dict(record)
-        _from_jobspec(data)
-        _node_ranks(data)
+        # what the record lacks and the jobspec says (where the job ran, its queue ...)
+        system = ((jobspec or {}).get("attributes") or {}).get("system") or {}
+        for key in ("cwd", "queue", "bank", "project"):
+            if data.get(key) in (None, "") and isinstance(system.get(key), str):
+                data[key] = system[key]
         self._data = dict(DEFAULTS)
         self._data.update({k: v for k, v in data.items() if v is not None})
         self.id = JobID(data["id"])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from fluxcli.backends.iodata import decode_data
+if TYPE_CHECKING:
+    from fluxcli.backends.contract import OutputChunk
 
 
 def binary(stream: IO) -> IO[bytes]:
@@ -14,7 +15,7 @@ def binary(stream: IO) -> IO[bytes]:
 
 
 class OutputCopier:
-    """Writes output events' data to stdout/stderr; with labels, ``PREFIXRANK: line``."""
+    """Writes output chunks to stdout/stderr; with labels, ``PREFIXRANK: line``."""
 
     def __init__(self, stdout: IO, stderr: IO, label: bool = False, prefix: str = ""):
         self.streams = {"stdout": binary(stdout), "stderr": binary(stderr)}
@@ -22,20 +23,20 @@ class OutputCopier:
         self.prefix = prefix.encode()
         self.partial: dict[tuple[str, str], bytes] = {}
 
-    def event(self, context: dict) -> None:
-        """Copy one output-eventlog ``data`` event (others are ignored)."""
-        stream_name = context.get("stream", "stdout")
-        stream = self.streams.get(stream_name, self.streams["stdout"])
-        key = (stream_name, str(context.get("rank", "0")))
-        if "data" in context:
-            data = decode_data(context)
-            if self.label:
-                lines = (self.partial.pop(key, b"") + data).split(b"\n")
-                self.partial[key] = lines.pop()
-                head = self.prefix + key[1].encode() + b": "
-                data = b"".join(head + line + b"\n" for line in lines)
+    def write(self, chunk: OutputChunk) -> None:
+        """Copy one chunk (a last unterminated labelled line is written at its end of file)."""
+        stream = self.streams.get(chunk.stream, self.streams["stdout"])
+        key = (chunk.stream, chunk.rank)
+        data = chunk.data
+        if self.label:
+            head = self.prefix + chunk.rank.encode() + b": "
+            lines = (self.partial.pop(key, b"") + data).split(b"\n")
+            rest = lines.pop()
+            data = b"".join(head + line + b"\n" for line in lines)
+            if chunk.eof and rest:
+                data += head + rest
+            elif rest:
+                self.partial[key] = rest
+        if data:
             stream.write(data)
-            stream.flush()
-        if context.get("eof") and self.label and self.partial.get(key):
-            stream.write(self.prefix + key[1].encode() + b": " + self.partial.pop(key))
             stream.flush()

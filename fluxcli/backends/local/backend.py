@@ -1,12 +1,23 @@
-"""The local backend: talks to the embedded per-user instance."""
+"""The local backend: the client side of the embedded per-user instance (see instance/)."""
 
 from __future__ import annotations
 
+import errno
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from ..base import Backend
-from ..iodata import encode_data
+from ..contract import (
+    Backend,
+    BackendInfo,
+    Capability,
+    JobEvent,
+    JobFilter,
+    JobRecord,
+    OutputChunk,
+    SubmitRequest,
+    Unsupported,
+)
+from ..iodata import decode_data, encode_data
 from .client import Connection, RemoteError, connect
 
 SUBMIT_CHUNK = 32
@@ -19,10 +30,15 @@ def current_umask() -> int:
     return mask
 
 
+def _record(data: dict) -> JobRecord:
+    return JobRecord.from_dict(data)
+
+
 class LocalBackend(Backend):
     """Jobs run on this machine by a per-user instance started on first use."""
 
     name = "local"
+    capabilities = frozenset(Capability)
 
     def __init__(self, uri: str | None = None):
         self.uri = uri
@@ -33,37 +49,56 @@ class LocalBackend(Backend):
         # streams and waits legitimately take as long as the job: no reply time limit
         return Connection(self.path, timeout=None)
 
-    def submit(self, jobspec: str, urgency: int = 16, flags: int = 0, stdin: str = "null") -> int:
-        return self.conn.call(
-            "submit",
-            jobspec=jobspec,
-            urgency=urgency,
-            flags=flags,
-            stdin=stdin,
-            umask=current_umask(),
-        )["id"]
+    def check(self, jobspec) -> None:
+        """Refuse what the local instance cannot honour, naming the option."""
+        from .refusals import refusals
 
-    def submit_many(
-        self, jobspecs: list[str], urgency: int = 16, flags: int = 0
-    ) -> list[int | OSError]:
-        # in chunks sent back to back, so the first jobs run while later ones arrive
+        for option, reason in refusals(_as_dict(jobspec)):
+            raise Unsupported(option, reason, self.name)
+
+    def submit(self, requests: Sequence[SubmitRequest]) -> list[int | RemoteError]:
         umask = current_umask()
-        chunks = [
-            {
-                "jobspecs": jobspecs[i : i + SUBMIT_CHUNK],
-                "urgency": urgency,
-                "flags": flags,
-                "umask": umask,
-            }
-            for i in range(0, len(jobspecs), SUBMIT_CHUNK)
-        ]
-        results = [
-            r for reply in self.conn.call_many("submit_many", chunks) for r in reply["results"]
-        ]
-        return [
-            r["id"] if "id" in r else RemoteError(r["error"]["errno"], r["error"]["message"])
-            for r in results
-        ]
+        groups: dict[tuple, list[tuple[int, str]]] = {}
+        for index, request in enumerate(requests):
+            key = (request.urgency, request.flags, request.stdin)
+            groups.setdefault(key, []).append((index, _as_text(request.jobspec)))
+        results: list = [None] * len(requests)
+        for (urgency, flags, stdin), items in groups.items():
+            if stdin != "null":  # jobs fed by write_stdin() go one by one
+                for index, text in items:
+                    try:
+                        reply = self.conn.call(
+                            "submit",
+                            jobspec=text,
+                            urgency=urgency,
+                            flags=flags,
+                            stdin=stdin,
+                            umask=umask,
+                        )
+                        results[index] = reply["id"]
+                    except RemoteError as exc:
+                        results[index] = exc
+                continue
+            # in chunks sent back to back, so the first jobs run while later ones arrive
+            chunks = [
+                {
+                    "jobspecs": [text for _, text in items[i : i + SUBMIT_CHUNK]],
+                    "urgency": urgency,
+                    "flags": flags,
+                    "umask": umask,
+                }
+                for i in range(0, len(items), SUBMIT_CHUNK)
+            ]
+            replies = [
+                r for reply in self.conn.call_many("submit_many", chunks) for r in reply["results"]
+            ]
+            for (index, _), reply in zip(items, replies, strict=True):
+                results[index] = (
+                    reply["id"]
+                    if "id" in reply
+                    else RemoteError(reply["error"]["errno"], reply["error"]["message"])
+                )
+        return results
 
     def cancel(self, jobid: int, reason: str | None = None) -> None:
         self.conn.call("cancel", id=int(jobid), reason=reason)
@@ -78,42 +113,69 @@ class LocalBackend(Backend):
         return self.conn.call("urgency", id=int(jobid), urgency=int(urgency))["old_urgency"]
 
     def events(
-        self, jobid: int, log: str = "eventlog", follow: bool = True
-    ) -> Iterator[tuple[int, dict]]:
+        self, jobids: Sequence[int], log: str = "eventlog", follow: bool = True
+    ) -> Iterator[JobEvent]:
         conn = self._stream_conn()
         try:
-            for message in conn.stream("watch", id=int(jobid), log=log, follow=follow):
-                yield message["seq"], message["event"]
+            ids = [int(j) for j in jobids]
+            for message in conn.stream("watch_many", ids=ids, log=log, follow=follow):
+                event = message["event"]
+                yield JobEvent(
+                    message["job"],
+                    message["seq"],
+                    event["name"],
+                    event["timestamp"],
+                    event.get("context") or {},
+                    log,
+                )
         finally:
             conn.close()
 
-    def watch_many(self, jobids: list[int], log: str = "eventlog") -> Iterator[tuple[int, dict]]:
-        conn = self._stream_conn()
-        try:
-            for message in conn.stream("watch_many", ids=[int(j) for j in jobids], log=log):
-                yield message["job"], message["event"]
-        finally:
-            conn.close()
+    def output(self, jobids: Sequence[int], follow: bool = True) -> Iterator[OutputChunk]:
+        for event in self.events(jobids, "output", follow):
+            if event.name != "data":
+                continue
+            context = event.context
+            yield OutputChunk(
+                event.jobid,
+                str(context.get("rank", "0")),
+                context.get("stream", "stdout"),
+                decode_data(context) if "data" in context else b"",
+                bool(context.get("eof")),
+            )
 
-    def write_stdin(
-        self, jobid: int, data: bytes | str | None, ranks: list[int] | None = None
-    ) -> None:
-        """Send input to a job; returns once the job has room for more."""
-        if isinstance(data, str):
-            data = data.encode()
-        fields = {} if data is None else encode_data(data)
-        self.conn.call("stdin", id=int(jobid), ranks=ranks, **{"data": None, **fields})
+    def write_stdin(self, jobid: int, data: bytes | None, ranks: list[int] | None = None) -> None:
+        """Send input to a job; returns once the job has room for more (own channel)."""
+        if not hasattr(self, "_stdin_conn"):
+            self._stdin_conn = Connection(self.path, timeout=None)
+        fields = {"data": None} if data is None else encode_data(data)
+        self._stdin_conn.call("stdin", id=int(jobid), ranks=ranks, **fields)
 
-    def info(self, jobid: int, jobspec: bool = False) -> dict | None:
+    def info(self, jobid: int) -> JobRecord | None:
         try:
-            return self.conn.call("info", id=int(jobid), jobspec=jobspec)
+            return _record(self.conn.call("info", id=int(jobid)))
         except RemoteError as exc:
-            if exc.errno == 2:
+            if exc.errno == errno.ENOENT:
                 return None
             raise
 
-    def list_jobs(self, limit: int = 100, states: list[str] | None = None) -> list[dict]:
-        return self.conn.call("list", limit=limit, states=states)["jobs"]
+    def jobspec(self, jobid: int) -> dict | None:
+        import json
+
+        try:
+            text = self.conn.call("info", id=int(jobid), jobspec=True).get("jobspec")
+        except RemoteError as exc:
+            if exc.errno == errno.ENOENT:
+                return None
+            raise
+        return json.loads(text) if text else None
+
+    def list_jobs(self, filter: JobFilter) -> list[JobRecord]:  # noqa: A002
+        params: dict = {"limit": filter.limit}
+        if filter.states:
+            params["states"] = list(filter.states)
+        records = [_record(r) for r in self.conn.call("list", **params)["jobs"]]
+        return [r for r in records if _matches(r, filter)]
 
     def wait(self, jobid: int) -> tuple[int, bool, str]:
         conn = self._stream_conn()
@@ -123,8 +185,61 @@ class LocalBackend(Backend):
             conn.close()
         return result["id"], result["success"], result["errstr"]
 
-    def status(self) -> dict:
-        return self.conn.call("status")
+    def describe(self) -> BackendInfo:
+        status = self.conn.call("status")
+        return BackendInfo(
+            self.name,
+            status.get("uri"),
+            resources=status.get("resources", []),
+            details=status,
+        )
+
+    def instance_uri(self, jobid: int) -> str:
+        """The nested instance's URI, once it answers (fxalloc --bg, fx uri)."""
+        for event in self.events([jobid]):
+            uri = event.context.get("uri") if event.name == "memo" else None
+            if uri:
+                Connection(uri[len("local://") :]).call("ping")
+                return uri
+            if event.name == "clean":
+                break
+        raise Unsupported("nested instance", "the job ended before its instance was ready")
 
     def close(self) -> None:
         self.conn.close()
+        if hasattr(self, "_stdin_conn"):
+            self._stdin_conn.close()
+
+
+def _matches(record: JobRecord, filter: JobFilter) -> bool:  # noqa: A002
+    if filter.results and record.result not in filter.results:
+        return False
+    if filter.name is not None and record.name != filter.name:
+        return False
+    if filter.userid not in (None, -1) and record.userid != filter.userid:
+        return False
+    if filter.ids is not None and record.id not in filter.ids:
+        return False
+    if filter.since is not None and not record.active and (record.t_inactive or 0) < filter.since:
+        return False
+    return True
+
+
+def _as_text(jobspec) -> str:
+    if isinstance(jobspec, str):
+        return jobspec
+    if isinstance(jobspec, dict):
+        import json
+
+        return json.dumps(jobspec, separators=(",", ":"))
+    return jobspec.dumps()
+
+
+def _as_dict(jobspec) -> dict:
+    if isinstance(jobspec, dict):
+        return jobspec
+    if isinstance(jobspec, str):
+        import json
+
+        return json.loads(jobspec)
+    return jobspec.jobspec

@@ -103,10 +103,10 @@ class Execution:
         job = self.job
         self.post("init")
         self.post("starting")
-        self.tasks = layout(job.jobspec, job.alloc, self.nodes)
-        self.tmpdir = tempfile.mkdtemp(prefix=f"fxjob-{id_encode(job.id, 'f58plain')}-")
         status = 0
         try:
+            self.tmpdir = tempfile.mkdtemp(prefix=f"fxjob-{id_encode(job.id, 'f58plain')}-")
+            self.tasks = layout(job.jobspec, job.alloc, self.nodes)
             self._extract_files()
             self.manager.job_started(job)
             nnodes = len(job.alloc.cores)
@@ -135,7 +135,8 @@ class Execution:
             self._release_streams()
             # removing a directory can take a millisecond on overlay filesystems:
             # keep it off the event loop
-            asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, self.tmpdir, True)
+            if self.tmpdir:
+                asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, self.tmpdir, True)
         for rank in sorted(job.alloc.cores):
             self.post("shell-exit", {"rank": rank, "wait_status": status})
         self.post("complete", {"status": status})

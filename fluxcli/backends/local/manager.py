@@ -18,7 +18,13 @@ from .diskspace import SpaceGuard
 from .execution import Execution
 from .job import FLAG_NOVALIDATE, FLAG_WAITABLE, VALID_FLAGS, Job, priority_of
 from .launcher import Launcher
-from .resources import Allocation, ResourcePool, Unsatisfiable, request_from_jobspec
+from .resources import (
+    Allocation,
+    ResourcePool,
+    Unsatisfiable,
+    allowed_ranks,
+    request_from_jobspec,
+)
 from .scheduler import Scheduler
 from .store import Store, StoreError
 from .streams import STDIN_BACKLOG
@@ -333,6 +339,9 @@ class JobManager:
         """Read the resource request, then drop the parsed jobspec until the job runs."""
         try:
             job.request = request_from_jobspec(job.jobspec["resources"])
+            constraint = job.jobspec.get("attributes", {}).get("system", {}).get("constraints")
+            if constraint:
+                job.request.ranks = allowed_ranks(constraint, self.nodes)
             self.pool.check(job.request)
         except Unsatisfiable as exc:
             job.unsatisfiable = str(exc)

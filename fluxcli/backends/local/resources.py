@@ -37,6 +37,7 @@ class Request:
     gpus_per_slot: int
     nnodes: int | None
     exclusive: bool
+    ranks: frozenset[int] | None = None  # the nodes RFC 31 constraints allow (None: all)
 
 
 @dataclass
@@ -162,6 +163,37 @@ def _int(count) -> int:
     raise Unsatisfiable("unsatisfiable request: resource counts must be integers")
 
 
+def allowed_ranks(constraint: dict, nodes: list[Node]) -> frozenset[int]:
+    """The node ranks an RFC 31 constraint admits (local nodes have no properties)."""
+    from fluxcli.jobspec.hostlist import decode_hostlist
+
+    def admits(node: Node, term: dict) -> bool:
+        for operator, value in term.items():
+            values = value if isinstance(value, list) else [value]
+            if operator == "and" and not all(admits(node, t) for t in values):
+                return False
+            if operator == "or" and not any(admits(node, t) for t in values):
+                return False
+            if operator == "not" and any(admits(node, t) for t in values):
+                return False
+            if operator == "hostlist" and not any(
+                node.hostname in decode_hostlist(v) for v in values
+            ):
+                return False
+            if operator == "ranks" and not any(node.rank in parse_idset(v) for v in values):
+                return False
+            if operator == "properties":
+                # only negated properties ("^name") hold on a node without properties
+                if not all(isinstance(v, str) and v.startswith("^") for v in values):
+                    return False
+        return True
+
+    try:
+        return frozenset(n.rank for n in nodes if admits(n, constraint))
+    except ValueError as exc:
+        raise Unsatisfiable(f"unsatisfiable request: {exc}")
+
+
 class ResourcePool:
     """Free cores and GPUs per node; places requests."""
 
@@ -174,17 +206,26 @@ class ResourcePool:
     def total_cores(self) -> int:
         return sum(len(n.cores) for n in self.nodes)
 
+    def usable(self, req: Request) -> list[Node]:
+        """The nodes ``req`` may use."""
+        if req.ranks is None:
+            return self.nodes
+        return [n for n in self.nodes if n.rank in req.ranks]
+
     def check(self, req: Request) -> None:
         """Raise Unsatisfiable if ``req`` cannot fit even on an idle instance."""
+        nodes = self.usable(req)
+        if not nodes:
+            raise Unsatisfiable("unsatisfiable request: no node matches the constraints")
         if req.nnodes is not None:
-            if req.nnodes > len(self.nodes):
+            if req.nnodes > len(nodes):
                 raise Unsatisfiable(
-                    f"unsatisfiable request: need {req.nnodes} node(s), only {len(self.nodes)} available"
+                    f"unsatisfiable request: need {req.nnodes} node(s), only {len(nodes)} available"
                 )
             per_node = math.ceil(req.nslots / req.nnodes)
             fitting = [
                 n
-                for n in self.nodes
+                for n in nodes
                 if len(n.cores) >= per_node * req.cores_per_slot
                 and len(n.gpus) >= per_node * req.gpus_per_slot
             ]
@@ -199,7 +240,7 @@ class ResourcePool:
                 len(n.cores) // req.cores_per_slot,
                 len(n.gpus) // req.gpus_per_slot if req.gpus_per_slot else len(n.cores),
             )
-            for n in self.nodes
+            for n in nodes
         )
         if slots < req.nslots:
             detail = f"{req.cores_per_slot} core(s)"
@@ -217,7 +258,7 @@ class ResourcePool:
         if req.nnodes is not None:
             per_node = math.ceil(req.nslots / req.nnodes)
             chosen = []
-            for node in self.nodes:
+            for node in self.usable(req):
                 free_c, free_g = self.free_cores[node.rank], self.free_gpus[node.rank]
                 if req.exclusive:
                     if (
@@ -245,7 +286,7 @@ class ResourcePool:
                 plan_cores[rank], plan_gpus[rank] = cores, gpus
         else:
             remaining = req.nslots
-            for node in self.nodes:
+            for node in self.usable(req):
                 free_c, free_g = self.free_cores[node.rank], self.free_gpus[node.rank]
                 fit = len(free_c) // req.cores_per_slot
                 if req.gpus_per_slot:

@@ -31,6 +31,7 @@ from .subscriptions import HIGH_WATER, LOW_WATER, EventReader, Subscription
 
 DEFAULT_MAX_CONNECTIONS = 1024
 FD_RESERVE = 256  # descriptors kept for jobs, the database and the listener
+MIN_CONNECTIONS = 16  # whatever the descriptor limit (a client may hold two at once)
 LISTEN_BACKLOG = 1024  # connections waiting to be accepted (bursts of clients)
 MAX_PENDING = checks.MAX_WATCH_IDS  # open (job, log) streams and waits per connection
 
@@ -342,7 +343,8 @@ def _fit_fd_limit(wanted: int) -> int:
             pass
     if soft == resource.RLIM_INFINITY or soft >= need:
         return wanted
-    allowed = max(1, soft - FD_RESERVE)
+    # a small limit keeps half for jobs and the database; a few connections always
+    allowed = max(MIN_CONNECTIONS, soft - min(FD_RESERVE, soft // 2))
     print(f"descriptor limit {soft}: accepting at most {allowed} connections", file=sys.stderr)
     return allowed
 

@@ -50,8 +50,7 @@ def layout(jobspec: dict, alloc, nodes) -> list[Task]:
         else:
             per_node = [n * len(info["cores"]) for info in node_info]
     else:
-        slot_cores = _cores_per_slot(jobspec["resources"])
-        slots = [max(1, len(info["cores"]) // slot_cores) for info in node_info]
+        slots = _slots_per_node(jobspec["resources"], node_info)
         if "total" in count:
             total, per_node = count["total"], []
             remaining = total
@@ -63,12 +62,56 @@ def layout(jobspec: dict, alloc, nodes) -> list[Task]:
                 remaining -= share
         else:
             per_node = [s * count.get("per_slot", 1) for s in slots]
-    tasks, rank = [], 0
-    for info, n in zip(node_info, per_node, strict=True):
-        for local in range(n):
-            tasks.append(Task(rank, local, info))
-            rank += 1
+    order = _task_order(options.get("taskmap"), per_node)
+    tasks = []
+    for rank, index in enumerate(order):
+        info = node_info[index]
+        localid = sum(1 for i in order[:rank] if i == index)
+        tasks.append(Task(rank, localid, info))
     return tasks
+
+
+def _slots_per_node(resources: list[dict], node_info: list[dict]) -> list[int]:
+    """Slots on each allocated node: as requested under a node, else what the cores hold."""
+    top = resources[0] if resources else {}
+    children = top.get("with", []) if top.get("type") == "node" else []
+    if len(children) == 1 and children[0].get("type") == "slot":
+        count = children[0].get("count")
+        if isinstance(count, int):
+            return [count for _ in node_info]
+    slot_cores = _cores_per_slot(resources)
+    return [max(1, len(info["cores"]) // slot_cores) for info in node_info]
+
+
+def _task_order(taskmap, per_node: list[int]) -> list[int]:
+    """The node index of each task rank, by the RFC 34 scheme asked for (block by default)."""
+    scheme = taskmap.get("scheme") if isinstance(taskmap, dict) else "block"
+    value = taskmap.get("value", "") if isinstance(taskmap, dict) else ""
+    if scheme == "cyclic":
+        step = int(value or 1)
+        left, order = list(per_node), []
+        while any(left):
+            for index, n in enumerate(left):
+                take = min(step, n)
+                order += [index] * take
+                left[index] -= take
+        return order
+    if scheme == "manual":
+        import json
+
+        order = []
+        blocks = json.loads(value) if isinstance(value, str) else value
+        for block in blocks:
+            first, nnodes, ppn, repeat = block
+            for _ in range(repeat):
+                for index in range(first, first + nnodes):
+                    order += [index] * ppn
+        if len(order) != sum(per_node) or not all(0 <= i < len(per_node) for i in order):
+            raise ValueError(f"taskmap: manual map {value} does not fit the job's tasks and nodes")
+        return order
+    if scheme not in (None, "block"):
+        raise ValueError(f"taskmap: scheme {scheme} is not supported")
+    return [index for index, n in enumerate(per_node) for _ in range(n)]
 
 
 def _cores_per_slot(resources: list[dict]) -> int:
@@ -82,17 +125,29 @@ def _cores_per_slot(resources: list[dict]) -> int:
 
 
 def taskmap(tasks: list[Task]) -> dict:
-    """RFC 34 taskmap of a block layout."""
-    blocks: list[list[int]] = []
-    by_node: dict[int, int] = {}
+    """The RFC 34 taskmap of a layout: ``[first node, nodes, tasks per node, repeat]`` blocks."""
+    index = {rank: i for i, rank in enumerate(sorted({t.node["rank"] for t in tasks}))}
+    runs: list[list[int]] = []  # [node index, consecutive tasks there]
     for task in tasks:
-        by_node[task.node["rank"]] = by_node.get(task.node["rank"], 0) + 1
-    for index, (_, n) in enumerate(sorted(by_node.items())):
-        if blocks and blocks[-1][2] == n and blocks[-1][0] + blocks[-1][1] == index:
-            blocks[-1][1] += 1
+        node = index[task.node["rank"]]
+        if runs and runs[-1][0] == node:
+            runs[-1][1] += 1
         else:
-            blocks.append([index, 1, n, 1])
-    return {"version": 1, "map": blocks}
+            runs.append([node, 1])
+    blocks: list[list[int]] = []
+    for node, count in runs:
+        last = blocks[-1] if blocks else None
+        if last and last[3] == 1 and last[2] == count and last[0] + last[1] == node:
+            last[1] += 1
+        else:
+            blocks.append([node, 1, count, 1])
+    merged: list[list[int]] = []
+    for block in blocks:  # identical blocks in a row are one block repeated
+        if merged and merged[-1][:3] == block[:3]:
+            merged[-1][3] += block[3]
+        else:
+            merged.append(block)
+    return {"version": 1, "map": merged}
 
 
 def task_environment(
