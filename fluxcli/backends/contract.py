@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from fluxcli.errors import BackendError
+from fluxcli.jobspec.status import ACTIVE_STATES
 
 # the three eventlogs of a job (RFC 21 main, the exec system's, RFC 24 output)
 LOGS = ("eventlog", "exec", "output")
-ACTIVE_STATES = ("NEW", "DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP")
 
 
 class Capability(enum.Enum):
