@@ -139,7 +139,13 @@ def start_instance(state_dir: str) -> None:
         log = open_private(log_path, os.O_WRONLY | os.O_APPEND)
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "fluxcli.backends.local.daemon", "--state-dir", state_dir],
+                [
+                    sys.executable,
+                    "-m",
+                    "fluxcli.backends.local.instance.daemon",
+                    "--state-dir",
+                    state_dir,
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,

@@ -17,7 +17,7 @@ import time
 
 from fluxcli.jobspec.jobid import id_encode
 
-from .statedir import open_private
+from ..statedir import open_private
 
 
 def is_broker_command(command: list[str]) -> bool:
@@ -76,7 +76,7 @@ class NestedInstance:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "fluxcli.backends.local.daemon",
+                "fluxcli.backends.local.instance.daemon",
                 "--foreground",
                 "--state-dir",
                 self.state_dir,

@@ -21,12 +21,13 @@ import traceback
 
 from fluxcli.jobspec.status import SubmitFlag, wait_error
 
-from ..iodata import decode_data
+from ...iodata import decode_data
+from ..peercred import peer_uid
+from ..protocol import MAX_MESSAGE, BadRequest, decode_request, encode
 from . import checks
+from .errors import RequestError
 from .job import VALID_FLAGS
-from .manager import JobManager, RequestError
-from .peercred import peer_uid
-from .protocol import MAX_MESSAGE, BadRequest, decode_request, encode
+from .manager import JobManager
 from .subscriptions import HIGH_WATER, LOW_WATER, EventReader, Subscription
 
 DEFAULT_MAX_CONNECTIONS = 1024

@@ -15,10 +15,10 @@ import signal
 
 from fluxcli.jobspec.status import STATES as JOB_STATES
 
+from ..protocol import INT64_MAX, INT64_MIN, BadRequest, check_json_text
 from . import deps
+from .errors import RequestError
 from .job import FLAG_NOVALIDATE
-from .manager import RequestError
-from .protocol import INT64_MAX, INT64_MIN, BadRequest, check_json_text
 
 REQUIRED = object()  # default of a parameter that must be given
 MAX_NOTE = 64 * 1024  # cancel reasons and exception notes

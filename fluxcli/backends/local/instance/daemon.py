@@ -1,4 +1,4 @@
-"""The instance process: ``python -m fluxcli.backends.local.daemon --state-dir DIR``."""
+"""The instance process: ``python -m fluxcli.backends.local.instance.daemon --state-dir DIR``."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import signal
 import sys
 import time
 
+from ..statedir import UnsafeInstanceError, check_state_dir, check_state_files, open_private
 from .manager import JobManager
 from .resources import Node, ResourcePool, discover_nodes
 from .server import Server
-from .statedir import UnsafeInstanceError, check_state_dir, check_state_files, open_private
 from .store import Store
 
 DEFAULT_IDLE_TIMEOUT = 600.0
