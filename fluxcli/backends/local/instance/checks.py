@@ -13,6 +13,8 @@ import errno
 import math
 import signal
 
+from fluxcli.jobspec.status import STATES as JOB_STATES
+
 from ..protocol import INT64_MAX, INT64_MIN, BadRequest, check_json_text
 from . import deps
 from .errors import RequestError
@@ -24,7 +26,6 @@ MAX_TYPE = 64  # exception types
 MAX_WATCH_IDS = 100_000  # jobs in one watch_many request
 MAX_RANKS = 1 << 20
 SEVERITY_MAX = 7
-JOB_STATES = ("NEW", "DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP", "INACTIVE")
 LOGS = ("eventlog", "exec", "output", "input")
 STDIN_MODES = ("null", "pipe")
 

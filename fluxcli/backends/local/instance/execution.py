@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 from fluxcli.jobspec.fileref import check_file_name
 from fluxcli.jobspec.jobid import id_encode
+from fluxcli.jobspec.templates import render
 
-from .mustache import render
 from .output import LabelWriter, OutputFiles
 from .streams import STDIN_BACKLOG, OutputReader, StdinWriter, Utf8Splitter
 from .tasks import Task, exit_code, layout, rlimit_numbers, task_environment, taskmap

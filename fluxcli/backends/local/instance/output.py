@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .mustache import has_task_tags, render
+from fluxcli.jobspec.templates import has_task_tags, render
 
 
 def open_output_file(path: str, append: bool, umask: int) -> int:

@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from fluxcli.jobspec.status import ACTIVE_STATES
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS jobs (
@@ -43,7 +45,6 @@ ADDED_COLUMNS = {
     "maxrss": "INTEGER",
     "nodelist": "TEXT",
 }
-ACTIVE_STATES = ("NEW", "DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP")
 JOB_FIELDS = (
     "id userid urgency priority flags state name t_submit t_depend t_run t_cleanup "
     "t_inactive ntasks ncores nnodes duration result waitstatus exception_type "
