@@ -12,11 +12,11 @@ from .base import Invocation
 from .pipeline import Copy
 
 
-def open_handle():
-    """A handle on the selected backend."""
+def open_handle(backend: str | None = None):
+    """A handle on the backend ``--backend`` names, else the one the environment selects."""
     from fluxcli.job.handle import Handle
 
-    return Handle()
+    return Handle(backend=backend)
 
 
 def _refuse_unsupported(inv: Invocation) -> None:
@@ -35,7 +35,7 @@ def submit_one(inv: Invocation, jobspec, stdin: str = "null"):
     from fluxcli.jobspec import JobID
 
     flags, urgency = parse_flags(inv.ns.flags), parse_urgency(inv.ns.urgency)
-    inv.handle = open_handle()
+    inv.handle = open_handle(getattr(inv.ns, "backend", None))
     _refuse_unsupported(inv)
     backend = inv.handle.backend
     backend.check(jobspec)
@@ -70,7 +70,7 @@ def submit_many(inv: Invocation, copies: list[Copy]) -> int:
             f"{inv.name}: warning: stdout is not a tty. Ignoring --progress option", file=sys.stderr
         )
         ns.progress = False
-    inv.handle = open_handle()
+    inv.handle = open_handle(getattr(inv.ns, "backend", None))
     exit_code = 0
     submitted = []
     start = time.time()
