@@ -141,6 +141,7 @@ def start_instance(state_dir: str) -> None:
             proc = subprocess.Popen(
                 [
                     sys.executable,
+                    "-P",  # never import fluxcli from the current directory
                     "-m",
                     "fluxcli.backends.local.instance.daemon",
                     "--state-dir",

@@ -75,6 +75,7 @@ class NestedInstance:
         try:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
+                "-P",  # never import fluxcli from the current directory
                 "-m",
                 "fluxcli.backends.local.instance.daemon",
                 "--foreground",
