@@ -391,7 +391,11 @@ class Execution:
     def _output(self, rank: int, stream: str, data: bytes) -> None:
         label = self.labels.get((rank, stream))
         if label is not None:
-            label.write(data)
+            if not self.output_lost:
+                try:
+                    label.write(data)
+                except OSError as exc:  # its file's device is full: say so, never cut it short
+                    self._lose_output(f"writing the {stream} file: {exc.strerror}")
             return
         if self.manager.out_of_space():
             self._lose_output()
@@ -400,19 +404,22 @@ class Execution:
         if fields:
             self.output({"stream": stream, "rank": str(rank), **fields})
 
-    def _lose_output(self) -> None:
+    def _lose_output(self, why: str | None = None) -> None:
         """Output that cannot be recorded ends the job, saying why."""
         if self.output_lost:
             return
         self.output_lost = True
-        self.manager.raise_exception(
-            self.job, "exec", 0, f"output lost: {self.manager.space_message()}"
-        )
+        why = why or self.manager.space_message()
+        self.manager.raise_exception(self.job, "exec", 0, f"output lost: {why}")
 
     def _eof(self, rank: int, stream: str) -> None:
         label = self.labels.get((rank, stream))
         if label is not None:
-            label.close()
+            try:
+                if not self.output_lost:
+                    label.close()
+            except OSError as exc:
+                self._lose_output(f"writing the {stream} file: {exc.strerror}")
         else:
             splitter = self.splitters.pop((rank, stream), None)
             rest = splitter.flush() if splitter is not None else None
