@@ -75,6 +75,7 @@ class NestedInstance:
         try:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
+                "-P",  # never a fluxcli package in the current directory
                 "-m",
                 "fluxcli.backends.local.daemon",
                 "--foreground",
