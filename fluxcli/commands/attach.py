@@ -58,6 +58,8 @@ class Attacher:
                     break
             if ended:  # all of the output, however far the reader lags behind the job
                 output.join()
+                if not self.output_complete and self.output_error is None:
+                    self.output_error = "the output stream ended before the job's output did"
         finally:
             if terminal is not None:
                 terminal.restore()
@@ -98,7 +100,7 @@ class Attacher:
             for chunk in self.backend.output([int(self.jobid)]):
                 copier.write(chunk)
             self.output_complete = True
-        except OSError as exc:
+        except (OSError, FluxcliError) as exc:  # a lost connection is a BackendError
             self.output_error = str(exc)
 
     def _forward_stdin(self) -> None:

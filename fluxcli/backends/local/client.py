@@ -138,6 +138,8 @@ def start_instance(state_dir: str) -> None:
         log_path = os.path.join(state_dir, "instance.log")
         log = open_private(log_path, os.O_WRONLY | os.O_APPEND)
         try:
+            # -P and cwd="/": the installed fluxcli, never a package in the current
+            # directory; and the instance does not hold that directory
             proc = subprocess.Popen(
                 [
                     sys.executable,
@@ -145,8 +147,9 @@ def start_instance(state_dir: str) -> None:
                     "-m",
                     "fluxcli.backends.local.instance.daemon",
                     "--state-dir",
-                    state_dir,
+                    os.path.abspath(state_dir),
                 ],
+                cwd="/",
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,

@@ -66,6 +66,32 @@ class LoopErrorLog:
         print(f"event loop: {text}{more}", file=self.stream or sys.stderr, flush=True)
 
 
+class LogStream:
+    """The instance's stdout or stderr (its log, on the state directory's device).
+
+    A line the device has no room for stays buffered (it is written with a later
+    one) or is dropped; the failure is never raised into the work that logged it.
+    """
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except (OSError, ValueError):
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 def raise_nofile_limit() -> None:
     """Raise the soft limit on open files to the hard limit (each client takes one)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -150,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         default=float(os.environ.get("FX_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT)),
     )
     args = parser.parse_args(argv)
+    sys.stdout, sys.stderr = LogStream(sys.stdout), LogStream(sys.stderr)
     os.umask(0o077)  # lock, log, database, WAL and socket: the owner's only
     try:
         prepare_state_dir(args.state_dir)

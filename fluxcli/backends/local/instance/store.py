@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -146,8 +147,14 @@ class Store:
             raise StoreError(str(exc)) from exc
 
     def checkpoint(self, truncate: bool = False) -> None:
-        """Fold the write-ahead log into the database (TRUNCATE also empties the file)."""
-        self.commit()
+        """Fold the write-ahead log into the database (TRUNCATE also empties the file).
+
+        Skipped while commits fail (a full disk): the job manager retries those.
+        """
+        try:
+            self.commit()
+        except StoreError:
+            return
         self.db.execute("COMMIT")
         try:
             self.db.execute(f"PRAGMA wal_checkpoint({'TRUNCATE' if truncate else 'PASSIVE'})")
@@ -164,9 +171,16 @@ class Store:
             return 0
 
     def close(self) -> None:
-        """Commit and close."""
-        self.commit()
-        self.db.execute("COMMIT")
+        """Commit and close; what cannot be committed (a full disk) is said, not raised:
+        the next instance adopts the jobs it concerns as still active."""
+        try:
+            self.commit()
+        except StoreError as exc:
+            print(f"job database: last changes not saved: {exc}", file=sys.stderr, flush=True)
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            pass
         self.db.close()
 
     # metadata
