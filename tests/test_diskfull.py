@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import threading
 import time
@@ -226,7 +225,15 @@ def test_commits_failing_for_a_while_never_take_the_instance_down(small_device):
         go[0].touch()
         time.sleep(0.5)
         go[1].touch()  # its end is recorded while nothing can be committed
-        time.sleep(3.5)  # the instance is idle now: no job, no client
+        time.sleep(0.5)
+        # while nothing commits: a refusal at once, and reads are answered
+        start = time.time()
+        refused = instance.run("fxsub", "true", timeout=30)
+        assert refused.returncode != 0 and time.time() - start < 5
+        assert "no space left on the device holding FX_STATE_DIR" in refused.stderr
+        listing = instance.run("fxjobs", "-a", timeout=30)
+        assert listing.returncode == 0 and time.time() - start < 10
+        time.sleep(3.0)  # the instance is idle now: no job, no client
         assert alive(instance.pid), instance.log()
     finally:
         hog.stop()
@@ -263,8 +270,7 @@ def test_stopping_while_commits_fail(small_device):
         time.sleep(0.5)
         go[1].touch()  # its end cannot be committed
         time.sleep(0.5)
-        # (not fx instance stop: while nothing commits, no reply can be sent)
-        os.kill(instance.pid, signal.SIGTERM)
+        assert instance.run("fx", "instance", "stop", timeout=30).returncode == 0
         deadline = time.time() + 10
         while alive(instance.pid) and time.time() < deadline:
             time.sleep(0.05)

@@ -63,6 +63,7 @@ class JobManager:
         self._wal_checked = 0.0
         self._flush_scheduled = False
         self._flush_handle: asyncio.Handle | None = None
+        self._commit_failing = False
         self._last_flush = 0.0
         self._last_id = self.store.max_jobid()
         self.epoch = float(self.store.get_meta("epoch", "0") or 0) or time.time()
@@ -106,10 +107,12 @@ class JobManager:
                 self.store.commit()  # with the reserve given back
             except StoreError:
                 # nothing is lost: the writes stay queued, clients wait for them
+                self._commit_failing = True
                 if not self._flush_scheduled:
                     self._flush_scheduled = True
                     loop.call_later(COMMIT_RETRY, self.flush)
                 return
+        self._commit_failing = False
         self.space.commit_succeeded()
         self._trim_wal()
         pending, self.pending = self.pending, []
@@ -124,6 +127,10 @@ class JobManager:
         self._wal_checked = now
         if self.store.wal_size() > WAL_LIMIT:
             self.store.checkpoint(truncate=True)
+
+    def commits_failing(self) -> bool:
+        """True while the store cannot commit (what is written waits in memory)."""
+        return self._commit_failing
 
     def out_of_space(self) -> bool:
         """True while the device holding the state is (nearly) full."""

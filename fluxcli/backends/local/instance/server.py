@@ -78,7 +78,14 @@ class Connection:
             self.send({"id": rid, "result": result})
 
     def reply_later(self, rid, result=None, error=None) -> None:
-        """Reply once everything written so far is committed (replies stay in order)."""
+        """Reply once everything written so far is committed (replies stay in order).
+
+        While commits fail (a full disk), a refusal is sent at once: it wrote
+        nothing, and the client must hear why within seconds, not wait.
+        """
+        if error is not None and self.manager.commits_failing():
+            self.reply(rid, None, error)
+            return
         self.manager.after_commit(lambda: self.reply(rid, result, error))
 
     async def serve(self) -> None:
@@ -111,6 +118,7 @@ class Connection:
 
     def dispatch(self, rid, method: str, params: dict) -> None:
         handler = HANDLERS.get(method)
+        writes = self.manager.store.writes
         try:
             if handler is None:
                 raise RequestError(errno.ENOSYS, f"unknown method {method[:64]!r}")
@@ -130,7 +138,11 @@ class Connection:
             err = RequestError(errno.EIO, f"internal error: {type(exc).__name__}: {exc}")
             self.reply_later(rid, error=err)
             return
-        if result is not NotImplemented:
+        if result is NotImplemented:
+            return
+        if self.manager.store.writes == writes and self.manager.commits_failing():
+            self.reply(rid, result)  # wrote nothing: no need to wait for a failing commit
+        else:
             self.reply_later(rid, result)
 
     # methods

@@ -86,6 +86,7 @@ class Store:
         self.pending_updates: dict[int, dict] = {}
         self.unsaved: list[tuple[str, list]] = []  # executed since the last commit
         self.failed = False  # the last commit failed: the transaction holds nothing
+        self.writes = 0  # writes buffered so far (a request that adds none wrote nothing)
 
     def _run(self, sql: str, rows: list) -> None:
         self.unsaved.append((sql, rows))
@@ -192,12 +193,14 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         """Store a metadata value."""
+        self.writes += 1
         self.pending_meta.append((key, value))
         self.dirty = True
 
     # jobs
     def insert_job(self, record: dict, jobspec: str) -> None:
         """Add a new job record."""
+        self.writes += 1
         self.pending_inserts.append(
             (
                 record["id"],
@@ -220,6 +223,7 @@ class Store:
 
     def update_job(self, jobid: int, **fields: Any) -> None:
         """Update some columns of a job."""
+        self.writes += 1
         self.pending_updates.setdefault(jobid, {}).update(fields)
         self.dirty = True
 
@@ -289,6 +293,7 @@ class Store:
         timestamp: float | None = None,
     ) -> dict:
         """Append an event to a job's eventlog; return it as an RFC 18 event dict."""
+        self.writes += 1
         ts = time.time() if timestamp is None else timestamp
         text = json.dumps(context, separators=(",", ":")) if context else None
         self.pending_events.append((jobid, log, seq, ts, name, text))
