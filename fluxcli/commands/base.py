@@ -6,9 +6,12 @@ import os
 import sys
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any
 
 from fluxcli.errors import ExitCode, FluxcliError, UsageError, describe
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Invocation:

@@ -10,22 +10,24 @@ runs only when something will be submitted, never for ``--dry-run``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
 
 from fluxcli.errors import FluxcliError
 
 from .base import Invocation
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
+if TYPE_CHECKING:
+    from typing import Any
 
-@dataclass
+
 class Copy:
     """One job to submit: its ``--cc`` id (None alone), the options it was built from, its jobspec."""
 
-    cc: int | None
-    ns: SimpleNamespace
-    jobspec: Any
+    __slots__ = ("cc", "ns", "jobspec")  # a plain class: dataclasses cost ~7 ms at start-up
+
+    def __init__(self, cc: int | None, ns: SimpleNamespace, jobspec: Any):
+        self.cc, self.ns, self.jobspec = cc, ns, jobspec
 
     @property
     def label(self) -> str:

@@ -14,7 +14,6 @@ runs them, and ``apply_options(prog=...)`` does for Python callers.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
 
 from .conf import BatchConfig, as_batch_config
 from .idset import encode_idset, is_idset, parse_idset
@@ -41,19 +40,35 @@ _TASK_INTS = (
 _SLOT_INTS = ("nslots", "nodes", "cores_per_slot", "gpus_per_slot", "add_brokers")
 
 
-@dataclass
-class JobAttrs:
+class _Record:
+    """Fields set by keyword, each defaulting to its ``DEFAULTS`` entry (a callable makes it).
+
+    A plain class where a dataclass would do: importing dataclasses costs ~6 ms
+    of every command's start-up.
+    """
+
+    DEFAULTS: dict = {}
+
+    def __init__(self, **values):
+        unknown = set(values) - set(self.DEFAULTS)
+        if unknown:
+            raise TypeError(f"{type(self).__name__}() got unexpected {sorted(unknown)}")
+        for name, default in self.DEFAULTS.items():
+            value = values[name] if name in values else default
+            setattr(self, name, value() if callable(value) and name not in values else value)
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and vars(other) == vars(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({vars(self)})"
+
+
+class JobAttrs(_Record):
     """Per-job attributes every recipe sets alike (the factories' keyword arguments)."""
 
-    name: str | None = None
-    queue: str | None = None
-    bank: str | None = None
-    cwd: str | None = None
-    input: str | None = None
-    output: str | None = None
-    error: str | None = None
-    label_io: bool = False
-    unbuffered: bool = False
+    DEFAULTS = dict.fromkeys(("name", "queue", "bank", "cwd", "input", "output", "error"))
+    DEFAULTS.update(label_io=False, unbuffered=False)
 
     def factory_kwargs(self) -> dict:
         """Keyword arguments for ``from_command`` and friends.
@@ -61,23 +76,15 @@ class JobAttrs:
         The environment is an empty placeholder that keeps the reference's
         key order: ``apply_options`` fills it, once.
         """
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values = {name: getattr(self, name) for name in self.DEFAULTS}
         return {"environment": {}, **values}
 
 
-@dataclass
-class TaskShape:
+class TaskShape(_Record):
     """Resources of fxsub/fxrun/fxbulksubmit: per task (-n -c -g) or per resource (--cores ...)."""
 
-    ntasks: int | None = 1
-    cores_per_task: int | None = 1
-    gpus_per_task: int | None = None
-    nodes: int | None = None
-    exclusive: bool = False
-    cores: int | None = None
-    tasks_per_node: int | None = None
-    tasks_per_core: int | None = None
-    gpus_per_node: int | None = None
+    DEFAULTS = dict(ntasks=1, cores_per_task=1, gpus_per_task=None, nodes=None, exclusive=False)
+    DEFAULTS.update(cores=None, tasks_per_node=None, tasks_per_core=None, gpus_per_node=None)
 
     @property
     def per_resource(self) -> bool:
@@ -88,18 +95,11 @@ class TaskShape:
         )
 
 
-@dataclass
-class InstanceShape:
+class InstanceShape(_Record):
     """Resources and broker set-up of a nested instance (fxbatch, fxalloc)."""
 
-    nslots: int
-    nodes: int | None = None
-    cores_per_slot: int | None = 1
-    gpus_per_slot: int | None = None
-    exclusive: bool = False
-    broker_opts: list[str] = field(default_factory=list)
-    conf: BatchConfig = field(default_factory=BatchConfig)
-    add_brokers: int = 0
+    DEFAULTS = dict(nslots=None, nodes=None, cores_per_slot=1, gpus_per_slot=None)
+    DEFAULTS.update(exclusive=False, broker_opts=list, conf=BatchConfig, add_brokers=0)
 
     @classmethod
     def resolve(
@@ -119,7 +119,7 @@ class InstanceShape:
         # a copy: --add-brokers adds exclusions, the caller's --conf stays as given
         kwargs["conf"] = as_batch_config(kwargs.get("conf")).copy()
         kwargs["add_brokers"] = max(kwargs.get("add_brokers") or 0, 0)
-        return cls(nslots, nodes=nodes, exclusive=exclusive, **kwargs)
+        return cls(nslots=nslots, nodes=nodes, exclusive=exclusive, **kwargs)
 
     def nest_kwargs(self) -> dict:
         """Keyword arguments of ``from_nest_command``/``from_batch_command``."""

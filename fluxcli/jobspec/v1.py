@@ -414,7 +414,7 @@ def _job_attrs(arguments: dict, cwd_default: bool = False):
     """
     from .recipes import JobAttrs
 
-    attrs = JobAttrs(**{name: arguments[name] for name in JobAttrs.__dataclass_fields__})
+    attrs = JobAttrs(**{name: arguments[name] for name in JobAttrs.DEFAULTS})
     if cwd_default and attrs.cwd is None:
         attrs.cwd = os.getcwd()
     return attrs

@@ -18,9 +18,11 @@ Example::
 
 from __future__ import annotations
 
-import inspect
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class CLIPluginOption:
@@ -95,6 +97,8 @@ class CLIPlugin:
         if not doc:
             print(f"No extra documentation for option `{option.name}` found.", file=sys.stderr)
             return
+        import inspect  # only for --help: start-up matters
+
         text = inspect.cleandoc(doc)
         print(f"\nDocumentation for plugin providing option `{option.name}`:\n\n{text}")
 
