@@ -12,11 +12,27 @@ from .base import Invocation
 from .pipeline import Copy
 
 
-def open_handle(backend: str | None = None):
-    """A handle on the backend ``--backend`` names, else the one the environment selects."""
-    from fluxcli.job.handle import Handle
+class BackendHandle:
+    """What a command holds: the selected backend (``.backend``), closed with the handle.
 
-    return Handle(backend=backend)
+    Commands speak the backend contract directly; the ``fluxcli.job`` API (and
+    its thread pools) stays out of their start-up.
+    """
+
+    def __init__(self, backend: str | None = None):
+        from fluxcli import settings
+        from fluxcli.backends import open_backend
+
+        settings.check()  # a bad FX_* value is one clear error, not an instance that won't start
+        self.backend = open_backend(backend)
+
+    def close(self) -> None:
+        self.backend.close()
+
+
+def open_handle(backend: str | None = None) -> BackendHandle:
+    """A handle on the backend ``--backend`` names, else the one the environment selects."""
+    return BackendHandle(backend)
 
 
 def _refuse_unsupported(inv: Invocation) -> None:
