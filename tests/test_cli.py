@@ -1,11 +1,12 @@
 """Command-line behaviour: POSIX parsing, errors, help, plugins (no backend needed)."""
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from conftest import BIN, ROOT
 
 
 def dry(run, *args, **kw):
@@ -298,3 +299,19 @@ def test_add_brokers(run):
         "--add-brokers may only be specified with -N"
         in run("fxbatch", "--dry-run", "-n2", "--add-brokers=1", "--wrap", "true").stderr
     )
+
+
+def test_man_fxsub_works_in_the_environment(run, tmp_path):
+    """After an install (editable ones included), ``man fxsub`` finds the page through PATH."""
+    import shutil
+    import subprocess
+
+    assert run("fxsub", "--dry-run", "true").returncode == 0  # any command links the pages
+    if not shutil.which("man"):
+        pytest.skip("man is not installed")
+    env = {**os.environ, "PATH": f"{BIN}:/usr/bin:/bin", "MANWIDTH": "80"}
+    env.pop("MANPATH", None)
+    where = subprocess.run(["man", "-w", "fxsub"], capture_output=True, text=True, env=env)
+    assert where.returncode == 0 and where.stdout.strip().endswith("fxsub.1"), where.stderr
+    page = subprocess.run(["man", "fxsub"], capture_output=True, text=True, env=env)
+    assert "fxsub - enqueue a job" in page.stdout

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from fluxcli.manlinks import link_man_pages
+
 SUBMITTERS = {
     "submit": ("fxsub", "submit"),
     "run": ("fxrun", "run"),
@@ -37,6 +39,7 @@ def _tool(name: str, argv: list[str]) -> int:
 
 def fx_main() -> None:
     """``fx SUBCOMMAND ...``: every tool under one command."""
+    link_man_pages()
     argv = sys.argv[1:]
     if not argv or argv[0] in ("-h", "--help", "help"):
         print("Usage: fx COMMAND [ARGS...]\n\nCommands: " + ", ".join([*SUBMITTERS, *TOOLS]))
@@ -54,6 +57,7 @@ def _entry(run, name: str):
     """A console-script function running ``run(name, argv)``."""
 
     def main() -> None:
+        link_man_pages()
         sys.exit(run(name, sys.argv[1:]))
 
     main.__doc__ = f"Entry point of the ``{name}`` command."
