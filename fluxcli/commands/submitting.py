@@ -95,7 +95,7 @@ def submit_many(inv: Invocation, copies) -> int:
         backend = inv.handle.backend
         for _, _, js in copies:  # refused before anything is submitted
             backend.check(js)
-        results = backend.submit([SubmitRequest(js, urgency, flags) for _, _, js in copies])
+        results = backend.submit([SubmitRequest(js, urgency, flags, "pipe") for _, _, js in copies])
         for (cc, copy_ns, _), result in zip(copies, results, strict=True):
             out, err = streams(copy_ns)
             label = f"cc={cc}: " if cc is not None else ""

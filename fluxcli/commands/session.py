@@ -1,0 +1,234 @@
+"""JobSession: one attached job, as ``flux job attach`` runs it (fxrun, fxalloc, ``fx job attach``).
+
+The session owns everything between a terminal and a running job:
+
+- signals: the first Ctrl-C only says ``one more ctrl-C within 2s to cancel or
+  ctrl-Z to detach`` and sends nothing to the job; a second within 2 s cancels
+  it; Ctrl-C then Ctrl-Z detaches (exit 1, the job runs on); a Ctrl-Z without
+  a Ctrl-C before it suspends as usual; SIGTERM, SIGHUP, SIGALRM, SIGUSR1 and
+  SIGUSR2 are forwarded to the job;
+- stdin forwarding (its own backend channel), and the raw terminal while the
+  job's pty has the keyboard;
+- the main loop: producer threads put events, output and signals on one queue;
+  the main thread alone touches the display and makes backend requests.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+from fluxcli.errors import FluxcliError, describe
+from fluxcli.views.display import open_display
+from fluxcli.views.terminal import Terminal, is_terminal
+from fluxcli.views.timeline import AttachTimeline
+
+from .status import Outcome, finish_message
+
+DOUBLE_CTRL_C = 2.0
+FORWARDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM, signal.SIGUSR1, signal.SIGUSR2)
+TICK = 0.25  # seconds between redraws of a live status line
+
+
+@dataclass
+class SessionOptions:
+    """How to attach: what to show, what to forward, when to stop."""
+
+    tool: str
+    wait_event: str = "clean"
+    verbose: int = 0
+    label_io: bool = False
+    stdin: bool = False  # forward this process's stdin to the job
+    stdin_ranks: list[int] | None = None
+    interactive: bool = False  # the job's pty gets the keyboard (raw terminal once it starts)
+    read_only: bool = False  # leave signals alone: nothing reaches the job
+    show_status: bool | None = None  # None: when stdin, stdout and stderr are terminals
+    quiet: bool = False
+    color: str | None = None
+
+
+def interactive_stdio() -> bool:
+    """stdin, stdout and stderr are all terminals (and FLUX_ATTACH_NONINTERACTIVE is unset)."""
+    if os.environ.get("FLUX_ATTACH_NONINTERACTIVE") or os.environ.get("FX_ATTACH_NONINTERACTIVE"):
+        return False
+    return all(is_terminal(s) for s in (sys.stdin, sys.stdout, sys.stderr))
+
+
+class JobSession:
+    """Attach to one job until it is clean (or ``wait_event``); ``run()`` is its exit code."""
+
+    def __init__(
+        self, backend, jobid: int, options: SessionOptions, terminal: Terminal | None = None
+    ):
+        self.backend = backend
+        self.jobid = int(jobid)
+        self.options = options
+        self.terminal = terminal or Terminal(options.tool, options.verbose, options.color)
+        self.jobid_text = backend.format_id(self.jobid)
+        self.outcome = Outcome()
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.last_sigint = float("-inf")
+        self.raw: RawTerminal | None = None
+
+    def run(self) -> int:
+        """Follow the job; return its exit code (1 after a detach or an error)."""
+        opts = self.options
+        show_status = opts.show_status
+        if show_status is None:
+            show_status = opts.verbose < 2 and interactive_stdio()
+        timeline = AttachTimeline(
+            opts.tool, self.jobid_text, opts.verbose, 0 if opts.show_status else 2
+        )
+        self.display = open_display(
+            self.terminal, timeline, live=show_status, quiet=opts.quiet, label_io=opts.label_io
+        )
+        self.display.add_job(self.jobid)
+        self._spawn(self._follow, "eventlog", "event")
+        if opts.verbose > 2:
+            self._spawn(self._follow, "exec", "exec")
+        self._spawn(self._copy_output)
+        if opts.stdin:
+            self._spawn(self._forward_stdin)
+        saved = {} if opts.read_only else self._install_signals()
+        try:
+            return self._loop(TICK if show_status else None)
+        finally:
+            if self.raw is not None:
+                self.raw.restore()
+            for signum, handler in saved.items():
+                signal.signal(signum, handler)
+            self.display.close()
+
+    # producers (threads): they only put on the queue
+    def _spawn(self, target, *args) -> None:
+        threading.Thread(target=target, args=args, daemon=True).start()
+
+    def _follow(self, log: str, kind: str) -> None:
+        try:
+            for event in self.backend.events([self.jobid], log):
+                self.queue.put((kind, event))
+            self.queue.put((f"{kind}-end", None))
+        except Exception as exc:  # shown by the main loop as one line
+            self.queue.put(("error", exc))
+
+    def _copy_output(self) -> None:
+        try:
+            for chunk in self.backend.output([self.jobid]):
+                self.queue.put(("output", chunk))
+            self.queue.put(("output-end", None))
+        except Exception as exc:
+            self.queue.put(("output-error", exc))
+
+    def _forward_stdin(self) -> None:
+        try:
+            fd = sys.stdin.fileno()
+        except (OSError, ValueError):
+            return
+        ranks = self.options.stdin_ranks
+        try:
+            while data := os.read(fd, 65536):
+                self.backend.write_stdin(self.jobid, data, ranks)
+            self.backend.write_stdin(self.jobid, None, ranks)
+        except (OSError, FluxcliError):  # the job is gone or takes no input: nothing to send
+            pass
+
+    def _on_signal(self, signum, frame) -> None:
+        self.queue.put(("signal", (signum, time.monotonic())))
+
+    def _install_signals(self) -> dict:
+        saved = {signum: signal.signal(signum, self._on_signal) for signum in FORWARDED}
+        saved[signal.SIGINT] = signal.signal(signal.SIGINT, self._on_signal)
+        saved[signal.SIGTSTP] = signal.getsignal(signal.SIGTSTP)  # armed by a first Ctrl-C
+        return saved
+
+    # the main loop
+    def _loop(self, tick: float | None) -> int:
+        events_over = output_over = False
+        while not (events_over and output_over):
+            try:
+                kind, item = self.queue.get(timeout=tick)
+            except queue.Empty:
+                self.display.tick()
+                continue
+            if kind == "event":
+                events_over = self._event(item)
+                if events_over and self.outcome.status is None and item.name != "clean":
+                    return self.outcome.exit_code  # the awaited event came before the job ended
+            elif kind == "exec":
+                self.display.event(item)
+            elif kind == "output":
+                self.display.output(item)
+            elif kind in ("output-end", "event-end"):
+                output_over = output_over or kind == "output-end"
+                events_over = events_over or kind == "event-end"
+            elif kind == "signal":
+                code = self._signal(*item)
+                if code is not None:
+                    return code
+            elif kind == "error":
+                self.terminal.error(describe(item))
+                return 1
+            elif kind == "output-error":
+                self.terminal.error(f"error reading output: {describe(item)}")
+                return max(self.outcome.exit_code, 1)
+        if self.outcome.status:
+            message = finish_message(self.outcome.status)
+            if message:
+                self.terminal.info(message)
+        return self.outcome.exit_code
+
+    def _event(self, event) -> bool:
+        """Show one main event; True once the session has seen what it waits for."""
+        self.outcome.update(event.to_dict())
+        self.display.event(event)
+        if event.name == "start" and self.options.interactive and sys.stdin.isatty():
+            self.raw = RawTerminal()
+        return event.name in (self.options.wait_event, "clean")
+
+    def _signal(self, signum: int, when: float) -> int | None:
+        """Act on a signal; an exit code when the session ends (a detach)."""
+        if signum == signal.SIGINT:
+            if when - self.last_sigint > DOUBLE_CTRL_C:
+                self.last_sigint = when
+                signal.signal(signal.SIGTSTP, self._on_signal)
+                self.terminal.info("one more ctrl-C within 2s to cancel or ctrl-Z to detach")
+            else:
+                self._request("cancel", self.backend.cancel, self.jobid, "interrupted by ctrl-C")
+        elif signum == signal.SIGTSTP:
+            if when - self.last_sigint <= DOUBLE_CTRL_C:
+                self.terminal.info("detaching...")
+                return 1
+            signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+            self.terminal.info("one more ctrl-Z to suspend")
+        else:
+            self._request("kill", self.backend.kill, self.jobid, signum)
+        return None
+
+    def _request(self, what: str, method, *args) -> None:
+        try:
+            method(*args)
+        except (OSError, FluxcliError) as exc:
+            self.terminal.info(f"{what}: {describe(exc)}")
+
+
+class RawTerminal:
+    """The local terminal in raw mode while a job's pty has the keyboard."""
+
+    def __init__(self) -> None:
+        import termios
+        import tty
+
+        self.fd = sys.stdin.fileno()
+        self.saved = termios.tcgetattr(self.fd)
+        tty.setraw(self.fd)
+
+    def restore(self) -> None:
+        """Give the terminal back as it was."""
+        import termios
+
+        termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
