@@ -149,7 +149,8 @@ class JobSession:
     # the main loop
     def _loop(self, tick: float | None) -> int:
         events_over = output_over = False
-        while not (events_over and output_over):
+        exec_over = self.options.verbose < 3  # -vvv shows the exec events to their end
+        while not (events_over and output_over and exec_over):
             try:
                 kind, item = self.queue.get(timeout=tick)
             except queue.Empty:
@@ -163,9 +164,10 @@ class JobSession:
                 self.display.event(item)
             elif kind == "output":
                 self.display.output(item)
-            elif kind in ("output-end", "event-end"):
+            elif kind in ("output-end", "event-end", "exec-end"):
                 output_over = output_over or kind == "output-end"
                 events_over = events_over or kind == "event-end"
+                exec_over = exec_over or kind == "exec-end"
             elif kind == "signal":
                 code = self._signal(*item)
                 if code is not None:
