@@ -59,6 +59,47 @@ def interactive_stdio() -> bool:
     return all(is_terminal(s) for s in (sys.stdin, sys.stdout, sys.stderr))
 
 
+class Feed:
+    """Threads putting a backend's streams on one queue, for one consumer: the main thread.
+
+    Each item is ``(kind, value)``: ``(KIND, record)``, then ``(KIND-end, None)``
+    or ``(KIND-error, exception)`` when the stream is over.
+    """
+
+    def __init__(self, backend, jobids: list[int]):
+        self.backend = backend
+        self.jobids = jobids
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+
+    def spawn(self, target, *args) -> None:
+        """Run ``target`` in a daemon thread (nothing waits for it at exit)."""
+        threading.Thread(target=target, args=args, daemon=True).start()
+
+    def _pump(self, kind: str, stream) -> None:
+        try:
+            for item in stream():
+                self.queue.put((kind, item))
+            self.queue.put((f"{kind}-end", None))
+        except Exception as exc:  # the consumer shows it as one line
+            self.queue.put((f"{kind}-error", exc))
+
+    def next(self, tick: float | None, idle) -> tuple[str, object]:
+        """The next item; ``idle()`` runs every ``tick`` seconds while none comes."""
+        while True:
+            try:
+                return self.queue.get(timeout=tick)
+            except queue.Empty:
+                idle()
+
+    def events(self, log: str, kind: str) -> None:
+        """Feed the jobs' ``log`` as ``kind`` items."""
+        self.spawn(self._pump, kind, lambda: self.backend.events(self.jobids, log))
+
+    def output(self) -> None:
+        """Feed the jobs' output as ``output`` items."""
+        self.spawn(self._pump, "output", lambda: self.backend.output(self.jobids))
+
+
 class JobSession:
     """Attach to one job until it is clean (or ``wait_event``); ``run()`` is its exit code."""
 
@@ -71,7 +112,7 @@ class JobSession:
         self.terminal = terminal or Terminal(options.tool, options.verbose, options.color)
         self.jobid_text = backend.format_id(self.jobid)
         self.outcome = Outcome()
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.feed = Feed(backend, [self.jobid])
         self.last_sigint = float("-inf")
         self.raw: RawTerminal | None = None
 
@@ -88,12 +129,12 @@ class JobSession:
             self.terminal, timeline, live=show_status, quiet=opts.quiet, label_io=opts.label_io
         )
         self.display.add_job(self.jobid)
-        self._spawn(self._follow, "eventlog", "event")
+        self.feed.events("eventlog", "event")
         if opts.verbose > 2:
-            self._spawn(self._follow, "exec", "exec")
-        self._spawn(self._copy_output)
+            self.feed.events("exec", "exec")
+        self.feed.output()
         if opts.stdin:
-            self._spawn(self._forward_stdin)
+            self.feed.spawn(self._forward_stdin)
         saved = {} if opts.read_only else self._install_signals()
         try:
             return self._loop(TICK if show_status else None)
@@ -103,26 +144,6 @@ class JobSession:
             for signum, handler in saved.items():
                 signal.signal(signum, handler)
             self.display.close()
-
-    # producers (threads): they only put on the queue
-    def _spawn(self, target, *args) -> None:
-        threading.Thread(target=target, args=args, daemon=True).start()
-
-    def _follow(self, log: str, kind: str) -> None:
-        try:
-            for event in self.backend.events([self.jobid], log):
-                self.queue.put((kind, event))
-            self.queue.put((f"{kind}-end", None))
-        except Exception as exc:  # shown by the main loop as one line
-            self.queue.put(("error", exc))
-
-    def _copy_output(self) -> None:
-        try:
-            for chunk in self.backend.output([self.jobid]):
-                self.queue.put(("output", chunk))
-            self.queue.put(("output-end", None))
-        except Exception as exc:
-            self.queue.put(("output-error", exc))
 
     def _forward_stdin(self) -> None:
         try:
@@ -138,7 +159,7 @@ class JobSession:
             pass
 
     def _on_signal(self, signum, frame) -> None:
-        self.queue.put(("signal", (signum, time.monotonic())))
+        self.feed.queue.put(("signal", (signum, time.monotonic())))
 
     def _install_signals(self) -> dict:
         saved = {signum: signal.signal(signum, self._on_signal) for signum in FORWARDED}
@@ -151,11 +172,7 @@ class JobSession:
         events_over = output_over = False
         exec_over = self.options.verbose < 3  # -vvv shows the exec events to their end
         while not (events_over and output_over and exec_over):
-            try:
-                kind, item = self.queue.get(timeout=tick)
-            except queue.Empty:
-                self.display.tick()
-                continue
+            kind, item = self.feed.next(tick, self.display.tick)
             if kind == "event":
                 events_over = self._event(item)
                 if events_over and self.outcome.status is None and item.name != "clean":
@@ -172,7 +189,7 @@ class JobSession:
                 code = self._signal(*item)
                 if code is not None:
                     return code
-            elif kind == "error":
+            elif kind in ("event-error", "exec-error"):
                 self.terminal.error(describe(item))
                 return 1
             elif kind == "output-error":

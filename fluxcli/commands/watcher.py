@@ -8,9 +8,7 @@ the jobs. The exit code is the worst job's.
 
 from __future__ import annotations
 
-import queue
 import sys
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO
@@ -21,6 +19,7 @@ from fluxcli.views.progress import JobCounts
 from fluxcli.views.terminal import Terminal, is_terminal
 from fluxcli.views.timeline import WatchTimeline
 
+from .session import Feed
 from .status import Outcome
 
 TICK = 0.25  # seconds between redraws of a progress bar
@@ -51,7 +50,7 @@ class Watch:
         self.jobids = [int(jobid) for jobid, _, _ in jobs]
         self.outcomes = {jobid: Outcome() for jobid in self.jobids}
         self.terminal = Terminal(options.tool, options.verbose, options.color)
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.feed = Feed(backend, self.jobids)
         live = options.progress and is_terminal(sys.stdout) and is_terminal(sys.stderr)
         if options.progress and not is_terminal(sys.stdout):
             self.terminal.warning("stdout is not a tty. Ignoring --progress option")
@@ -61,34 +60,15 @@ class Watch:
         for jobid, out, err in jobs:
             self.display.add_job(int(jobid), out, err, prefix=f"{backend.format_id(int(jobid))}: ")
 
-    def _spawn(self, target, *args) -> None:
-        threading.Thread(target=target, args=args, daemon=True).start()
-
-    def _follow(self, log: str, kind: str) -> None:
-        try:
-            for event in self.backend.events(self.jobids, log):
-                self.queue.put((kind, event))
-            self.queue.put((f"{kind}-end", None))
-        except Exception as exc:  # shown by the main loop as one line
-            self.queue.put(("error", exc))
-
-    def _copy_output(self) -> None:
-        try:
-            for chunk in self.backend.output(self.jobids):
-                self.queue.put(("output", chunk))
-        except Exception as exc:
-            self.queue.put(("error", exc))
-        self.queue.put(("output-end", None))
-
     def run(self) -> int:
         """Watch until every job is done; return the worst exit code."""
         opts = self.options
         exec_wait = opts.wait_event.startswith("exec.")
-        self._spawn(self._follow, "eventlog", "event")
+        self.feed.events("eventlog", "event")
         if exec_wait or (opts.watch and opts.verbose > 1):
-            self._spawn(self._follow, "exec", "exec")
+            self.feed.events("exec", "exec")
         if opts.watch:
-            self._spawn(self._copy_output)
+            self.feed.output()
         try:
             code = self._loop(exec_wait)
         finally:
@@ -101,11 +81,7 @@ class Watch:
         output_over = not (self.options.watch and self.options.wait_event == "clean")
         tick = TICK if self.display.timeline.counts is not None else None
         while len(done) < len(self.jobids) or not output_over:
-            try:
-                kind, item = self.queue.get(timeout=tick)
-            except queue.Empty:
-                self.display.tick()
-                continue
+            kind, item = self.feed.next(tick, self.display.tick)
             if kind == "output":
                 self.display.output(item)
             elif kind == "output-end":
@@ -113,7 +89,7 @@ class Watch:
             elif kind == "event-end":  # every eventlog ended (the awaited event never came)
                 for jobid in set(self.jobids) - done:
                     self._done(jobid, done)
-            elif kind == "error":
+            elif kind.endswith("-error"):
                 self.terminal.error(describe(item))
                 return 1
             elif kind in ("event", "exec") and item.jobid not in done:
