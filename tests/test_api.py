@@ -139,10 +139,11 @@ def test_executor():
         attached = executor.attach(fut.jobid())
         assert attached.result(timeout=60) == 0
         assert isinstance(executor.attach(1).exception(timeout=30), ValueError)
-        with pytest.raises(TypeError):
-            executor.attach(None)
-        with pytest.raises(OverflowError):
-            executor.attach(-1)
+        # as t0023-executor.py: a bad id is the future's exception, its jobid() the id as given
+        for bad_id, error in ((None, TypeError), (-1, OverflowError), (0, ValueError)):
+            attached = executor.attach(bad_id)
+            assert attached.jobid(timeout=0) == bad_id
+            assert isinstance(attached.exception(timeout=30), error)
     with pytest.raises(RuntimeError, match="cannot schedule new futures after shutdown"):
         executor.submit(cmd("true"))
     executor.shutdown()  # idempotent
@@ -174,6 +175,14 @@ def test_open_and_backend_selection(monkeypatch):
     monkeypatch.setenv("FX_URI", "local:///x/local.sock")
     assert select() == ("local", "local:///x/local.sock")
     monkeypatch.delenv("FX_URI")
+    # inside a real Flux allocation (FLUX_URI is a local:// socket too) without a
+    # usable Flux backend: the user's own local instance, never Flux's socket
+    monkeypatch.setenv("FLUX_URI", "local:///run/flux/local")
+    assert select() == ("local", None)
+    monkeypatch.setenv("FX_BACKEND", "local")
+    assert select() == ("local", None)
+    assert select("local", "local:///y.sock") == ("local", "local:///y.sock")
+    assert select(uri="slurm:") == ("slurm", "slurm:")
     monkeypatch.setenv("FX_BACKEND", "nosuch")
     with pytest.raises(BackendError, match="backend 'nosuch' is not available"):
         fluxcli.open()

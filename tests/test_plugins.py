@@ -144,23 +144,32 @@ def test_broken_and_conflicting_plugins_are_skipped(plugin_dir, tmp_path, run):
     second = tmp_path / "second"
     second.mkdir()
     (second / "policy2.py").write_text(FLUX_STYLE.replace("MatchPolicy", "OtherPolicy"))
-    (plugin_dir / "c_nodes.py").write_text(
-        textwrap.dedent("""
-        from fluxcli.plugins import CLIPlugin
-        class Nodes(CLIPlugin):
-            def __init__(self, prog):
-                super().__init__(prog, prefix=None)
-                self.add_option("--nodes")
-    """)
-    )
     env = {"FX_CLI_PLUGINPATH": f"{plugin_dir}:{second}"}
     proc = run("fxsub", "--dry-run", "--ex-match-policy=x", "app", env=env)
     assert proc.returncode == 0, proc.stderr
     warnings = proc.stderr.splitlines()
     assert any("a_broken.py skipped: SyntaxError" in w for w in warnings)
     assert any("OtherPolicy" in w and "conflicts with another plugin" in w for w in warnings)
-    assert any("Nodes" in w and "conflicts with a built-in option" in w for w in warnings)
-    assert all(w.startswith("fxsub: warning: ") for w in warnings) and len(warnings) == 3
+    assert all(w.startswith("fxsub: warning: ") for w in warnings) and len(warnings) == 2
+
+
+@pytest.mark.parametrize("name", ["--nodes", "--dry", "--help"])
+def test_plugin_option_clashing_with_a_builtin_is_refused(plugin_dir, run, name):
+    # Flux's argparse refuses the parser itself (t2717: "conflicting option string"),
+    # so even --help fails
+    (plugin_dir / "clash.py").write_text(
+        textwrap.dedent(f"""
+        from fluxcli.plugins import CLIPlugin
+        class Clash(CLIPlugin):
+            def __init__(self, prog):
+                super().__init__(prog, prefix=None)
+                self.add_option("{name}")
+    """)
+    )
+    for argv in (["--dry-run", "app"], ["--help"]):
+        proc = run("fxrun", *argv, env={"FX_CLI_PLUGINPATH": str(plugin_dir)})
+        assert (proc.returncode, proc.stdout) == (1, "")
+        assert proc.stderr == f"fxrun: error: argument {name}: conflicting option string: {name}\n"
 
 
 def test_override_path_and_disable_entry_points(plugin_dir, run):
@@ -227,3 +236,36 @@ def test_register_unregister_round_trip(fresh_registry):
     assert js.getattr("user.tag") == "x"
     registry.reject(record, "test done")
     assert "t_tag" not in {o.dest for o in registry.options}
+
+
+def test_plugin_api_as_flux_t0019(plugin_dir, run):
+    # a derived dest always has its unprefixed form; only a differing one is aliased
+    bare = CLIPluginOption("--my-option", prefix=None)
+    assert (bare.dest, bare._unprefixed_dest) == ("my_option", "my_option")
+
+    class Site(CLIPlugin):
+        def __init__(self, prog, prefix="site"):
+            super().__init__(prog, prefix=prefix)
+            self.add_option("--my-option")
+            self.add_option("--other", dest="custom")
+
+    registry = CLIPluginRegistry("submit")
+    assert registry._make_alias(Site("submit")) == {"my_option": "site_my_option"}
+    assert registry._make_alias(Site("submit", prefix=None)) == {}
+    (plugin_dir / "helpful.py").write_text(
+        textwrap.dedent("""
+        from flux.cli.plugin import CLIPlugin
+        class Helpful(CLIPlugin):
+            def __init__(self, prog):
+                super().__init__(prog, prefix="h")
+                self.add_option("--opt")
+            def help(self, option):
+                print(f"custom help for {option.name}")
+        """)
+    )
+    registry = CLIPluginRegistry("submit")
+    assert "Helpful" in [type(p).__name__ for p in registry.plugins]
+    proc = run("fxsub", "--help=h-opt", env={"FX_CLI_PLUGINPATH": str(plugin_dir)})
+    assert (proc.returncode, proc.stdout) == (0, "custom help for --h-opt\n")
+    proc = run("fxsub", "--help=nope", env={"FX_CLI_PLUGINPATH": str(plugin_dir)})
+    assert (proc.returncode, proc.stderr) == (1, "fxsub: error: --help: no such option nope\n")

@@ -145,7 +145,13 @@ def test_symlinked_state_file_is_refused(tmp_path, run, name):
             assert f"state file {state}/jobs.db is a symbolic link" in line
         # the instance itself refuses to start
         proc = subprocess.run(
-            [sys.executable, "-m", "fluxcli.backends.local.daemon", "--state-dir", str(state)],
+            [
+                sys.executable,
+                "-m",
+                "fluxcli.backends.local.instance.daemon",
+                "--state-dir",
+                str(state),
+            ],
             capture_output=True,
             text=True,
             timeout=60,

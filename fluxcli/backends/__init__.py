@@ -10,6 +10,8 @@ from fluxcli.errors import BackendError
 from .contract import Backend
 
 BACKENDS = {"local": "fluxcli.backends.local.backend:LocalBackend"}
+# where the contract's documentation lives: every backend in BACKENDS passes
+# tests/backends/test_contract.py
 
 
 ENTRY_POINT_GROUP = "fluxcli.backends"
@@ -42,18 +44,40 @@ def backend_class(name: str) -> type[Backend]:
     raise BackendError(f"backend '{name}' is not available (available: {known})")
 
 
+def _scheme(uri: str) -> str:
+    """The backend a URI names: ``slurm:``, ``slurm://cluster``, ``flux:…``; a bare path is local."""
+    if "://" in uri:
+        return uri.split("://", 1)[0]
+    head, sep, _ = uri.partition(":")
+    return head if sep and head.isidentifier() else "local"
+
+
+def _usable(name: str) -> bool:
+    try:
+        return backend_class(name).unavailable() is None
+    except BackendError:
+        return False
+
+
 def select(name: str | None = None, uri: str | None = None) -> tuple[str, str | None]:
-    """Pick a backend: explicit name, $FX_BACKEND, $FX_URI's scheme, $FLUX_URI, else local."""
-    name = name or os.environ.get("FX_BACKEND")
-    uri = uri or os.environ.get("FX_URI")
-    if not uri and os.environ.get("FLUX_URI", "").startswith("local://"):
-        uri = os.environ["FLUX_URI"]
+    """Pick a backend and its URI.
+
+    In order: ``name`` (``--backend``), the scheme of ``uri``, $FX_BACKEND, the
+    scheme of $FX_URI, then Flux when $FLUX_URI is set and a Flux backend is usable,
+    else the local instance. $FLUX_URI is never taken for a local socket: a
+    real Flux instance also speaks ``local://``; fluxcli's own nested
+    instances set $FX_URI for the jobs they run.
+    """
+    if not name and not uri:  # nothing explicit: the environment's choice
+        name = os.environ.get("FX_BACKEND") or None
+        uri = os.environ.get("FX_URI") or None
+    elif not uri:
+        uri = os.environ.get("FX_URI") or None
     if name:
-        return name, uri
+        return name, uri if uri and _scheme(uri) == name else None
     if uri:
-        scheme = uri.split("://", 1)[0] if "://" in uri else "local"
-        return scheme, uri
-    if os.environ.get("FLUX_URI"):
+        return _scheme(uri), uri
+    if os.environ.get("FLUX_URI") and _usable("flux"):
         return "flux", os.environ["FLUX_URI"]
     return "local", None
 
@@ -68,4 +92,11 @@ def open_backend(name: str | None = None, uri: str | None = None) -> Backend:
     return cls(uri)
 
 
-__all__ = ["BACKENDS", "Backend", "backend_class", "open_backend", "select"]
+def local_admin():
+    """Start, stop and status of the per-user local instance (what ``fx instance`` manages)."""
+    from .local import admin
+
+    return admin
+
+
+__all__ = ["BACKENDS", "Backend", "backend_class", "open_backend", "select", "local_admin"]

@@ -22,16 +22,17 @@ Example::
 from __future__ import annotations
 
 import enum
+import errno
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from fluxcli.errors import BackendError
+from fluxcli.jobspec.status import ACTIVE_STATES
 
 # the three eventlogs of a job (RFC 21 main, the exec system's, RFC 24 output)
 LOGS = ("eventlog", "exec", "output")
-ACTIVE_STATES = ("NEW", "DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP")
 
 
 class Capability(enum.Enum):
@@ -55,12 +56,15 @@ class Unsupported(BackendError):
         self.option = option
 
 
-class UnknownJob(BackendError):
-    """No job has that id."""
+class UnknownJob(BackendError, OSError):
+    """No job has that id (an OSError with ENOENT, as Flux's API raises)."""
 
     def __init__(self, jobid: str):
-        super().__init__(f"{jobid}: job ID not found")
+        OSError.__init__(self, errno.ENOENT, f"{jobid}: job ID not found")
         self.jobid = jobid
+
+    def __str__(self) -> str:
+        return self.strerror
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import sys
 
-from .base import Invocation, preinit, print_dry_run
+from .base import Invocation, print_dry_run
+from .pipeline import single
 
 
 def handle(inv: Invocation) -> int:
     """Run fxalloc."""
-    from .build import alloc_jobspec, batch_config
+    from fluxcli.jobspec.conf import as_batch_config
+    from fluxcli.jobspec.recipes import alloc_from_args
 
-    inv.ns.conf = batch_config(inv.ns.conf)
-    preinit(inv)
+    # plugins may call args.conf.update() in preinit, as in Flux
+    inv.ns.conf = as_batch_config(inv.ns.conf)
     command = (["--"] if inv.dashdash else []) + list(inv.remainder)
-    jobspec = alloc_jobspec(inv.ns, command)
+    interactive = sys.stdin.isatty()
+    jobspec = single(inv, lambda ns: alloc_from_args(ns, command, interactive=interactive))
     if inv.ns.dry_run:
         return print_dry_run(jobspec)
     from .attach import attach, wait_instance_ready

@@ -60,14 +60,9 @@ def _show_help(inv_name: str, command, topic: str | None, registry) -> int:
         click.echo(command.get_help(ctx))
         return 0
     try:
-        text = registry.help_text(topic)
-    except KeyError:
-        raise FluxcliError(f"--help: no such option {topic}")
-    if text is None:
-        name = topic if topic.startswith("--") else "--" + topic
-        print(f"No extra documentation for option `{name}` found.", file=sys.stderr)
-        return 0
-    click.echo(text)
+        registry.print_help(topic)
+    except ValueError as exc:
+        raise FluxcliError(str(exc))
     return 0
 
 
@@ -98,11 +93,6 @@ def run_command(prog: str, name: str, argv: list[str], handler: Callable[[Invoca
         return report(name, exc)
     except Exception as exc:
         return report(name, exc)
-
-
-def preinit(inv: Invocation) -> None:
-    """Run plugin preinit hooks on the namespace (before the jobspec is built)."""
-    inv.registry.preinit(inv.ns)
 
 
 def print_dry_run(jobspec) -> int:

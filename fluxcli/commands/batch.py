@@ -6,14 +6,20 @@ import sys
 
 from fluxcli.errors import FluxcliError, UsageError
 
-from .base import Invocation, preinit, print_dry_run
+from .base import Invocation, print_dry_run
+from .pipeline import single
 
 
 def read_script(inv: Invocation) -> tuple[str, str, list[str], bool]:
-    """Return (script text, job name, script args, scan directives)."""
+    """Return (script text, where it came from, script args, scan directives).
+
+    The source is the script's path as given, or ``stdin``.
+    """
+    from fluxcli.jobspec.recipes import wrap_script
+
     ns, script_args = inv.ns, list(inv.remainder)
     if ns.wrap and script_args:
-        return "#!/bin/sh\n" + " ".join(script_args) + "\n", script_args[0], script_args[1:], False
+        return wrap_script(" ".join(script_args) + "\n"), script_args[0], script_args[1:], False
     if script_args:
         path = script_args[0]
         try:
@@ -31,9 +37,7 @@ def read_script(inv: Invocation) -> tuple[str, str, list[str], bool]:
     if sys.stdin.isatty():
         print("fxbatch: reading batch script from stdin (Ctrl-D to end)", file=sys.stderr)
     text = sys.stdin.read()
-    if ns.wrap:
-        text = "#!/bin/sh\n" + text
-    return text, "batch", [], True
+    return (wrap_script(text) if ns.wrap else text), "stdin", [], True
 
 
 def apply_directives(inv: Invocation, text: str, name: str) -> None:
@@ -66,17 +70,19 @@ def apply_directives(inv: Invocation, text: str, name: str) -> None:
 
 def handle(inv: Invocation) -> int:
     """Run fxbatch."""
-    from .build import batch_config, batch_jobspec
+    from fluxcli.jobspec.conf import as_batch_config
+    from fluxcli.jobspec.recipes import batch_from_args
 
-    text, name, args, scan = read_script(inv)
+    text, source, args, scan = read_script(inv)
     if scan:
-        apply_directives(inv, text, name)
-    jobname = inv.ns.job_name or name
-    inv.ns.conf = batch_config(inv.ns.conf)
-    preinit(inv)
-    jobspec = batch_jobspec(inv.ns, text, jobname, args)
+        apply_directives(inv, text, source)
+    # plugins may call args.conf.update() in preinit, as in Flux
+    inv.ns.conf = as_batch_config(inv.ns.conf)
+    # the job is named after the script as given (``batch`` for stdin) unless --job-name says
+    name = inv.remainder[0] if inv.remainder else "batch"
+    jobspec = single(inv, lambda ns: batch_from_args(ns, text, name, args))
     if inv.ns.dry_run:
         return print_dry_run(jobspec)
     from .submitting import submit_and_report
 
-    return submit_and_report(inv, [jobspec], print_ids=not inv.ns.quiet)
+    return submit_and_report(inv, jobspec, print_id=not inv.ns.quiet)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from fluxcli.errors import FluxcliError
+
 from .optiondefs import PROG_LETTER, options_for
-from .parsing import OptionalValueOption
+from .parsing import HIDDEN_ALIASES, OptionalValueOption
 
 PLUGIN_SECTION = "Options provided by plugins (--help=OPTION for extended plugin documentation)"
 
@@ -93,15 +95,13 @@ def build_command(prog: str, command_name: str, registry=None) -> click.Command:
         params.append(option)
         sections.setdefault(odef.section, []).append(option)
         builtin_names.update(option.opts)
+    builtin_names.update(HIDDEN_ALIASES, ["--help"])
     plugin_params = []
-    if registry is not None:
-        for record in list(registry.records):
-            clash = [o.name for o in record.options if o.name in builtin_names]
-            if clash:
-                registry.reject(record, f"option {clash[0]} conflicts with a built-in option")
-                continue
-            for opt in record.options:
-                plugin_params.append(_plugin_option(opt))
+    for opt in registry.options if registry is not None else []:
+        if opt.name in builtin_names:
+            # as Flux's argparse does: the command cannot be built at all
+            raise FluxcliError(f"argument {opt.name}: conflicting option string: {opt.name}")
+        plugin_params.append(_plugin_option(opt))
     params.extend(plugin_params)
     ordered_sections = list(sections.items())
     if plugin_params:

@@ -18,66 +18,41 @@ def instance():
 @instance.command()
 def start():
     """Start the instance (it also starts by itself on first use)."""
-    from fluxcli.backends.local.client import connect
+    from fluxcli.backends import local_admin
 
-    connect().call("ping")
+    admin = local_admin()
+
+    admin.start()
     return 0
 
 
 @instance.command()
 def stop():
     """Stop the instance (running jobs are killed; their records are kept)."""
-    from fluxcli.backends.local.client import NotRunningError, connect
+    from fluxcli.backends import local_admin
 
-    try:
-        conn = connect(start=False)
-    except NotRunningError:  # anything else (an unsafe state directory...) is an error
+    admin = local_admin()
+
+    if not admin.stop():
         click.echo("fx instance: not running", err=True)
-        return 0
-    pid = conn.call("status")["pid"]
-    conn.call("shutdown")
-    _wait_gone(pid)
     return 0
-
-
-def _wait_gone(pid: int, timeout: float = 15.0) -> None:
-    """Return once process ``pid`` has exited (so a new start finds the state free)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        if _is_zombie(pid):
-            return
-        time.sleep(0.02)
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
 
 
 @instance.command()
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON")
 def status(as_json):
     """Show pid, URI, state directory, resources and job counts."""
-    from fluxcli.backends.local.client import NotRunningError, connect, default_state_dir
+    from fluxcli.backends import local_admin
 
-    try:
-        info = connect(os.environ.get("FX_URI"), start=False).call("status")
-    except NotRunningError:
+    admin = local_admin()
+
+    info = admin.status(os.environ.get("FX_URI"))
+    if not info["running"]:
         if as_json:
-            click.echo(json.dumps({"running": False, "state_dir": default_state_dir()}))
+            click.echo(json.dumps(info))
         else:
-            click.echo(f"not running (state directory {default_state_dir()})")
+            click.echo(f"not running (state directory {info['state_dir']})")
         return 1
-    info["running"] = True
     if as_json:
         click.echo(json.dumps(info))
         return 0

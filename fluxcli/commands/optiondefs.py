@@ -303,6 +303,13 @@ OPTIONS: list[OptionDef] = [
         help="Propagate or set resource limits: NAME, NAME=VALUE, -PATTERN",
         **MULTI,
     ),
+    _o(
+        "--backend backend",
+        "SRKBA",
+        OTHER,
+        metavar="NAME",
+        help="Submit to this backend (local, or one an installed package adds)",
+    ),
     # shell options, attributes, files, signals
     _o(
         "-o --setopt setopt",

@@ -128,6 +128,8 @@ def parse(command: click.Command, argv: list[str], prog: str) -> Parsed:
     parsed = split_argv(command, argv)
     try:
         ctx = command.make_context(prog, list(parsed.extra["opts"]), resilient_parsing=False)
+    except click.BadParameter as exc:
+        raise UsageError(_bad_value(exc, parsed) or exc.format_message())
     except click.UsageError as exc:
         raise UsageError(exc.format_message())
     parsed.params = dict(ctx.params)
@@ -137,6 +139,17 @@ def parse(command: click.Command, argv: list[str], prog: str) -> Parsed:
         if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
     }
     return parsed
+
+
+def _bad_value(exc: click.BadParameter, parsed: Parsed) -> str | None:
+    """argparse's words for a bad typed value: ``argument -n/--nslots: invalid int value: 'x'``."""
+    param = exc.param
+    if param is None or not isinstance(param.type, click.types.IntParamType):
+        return None
+    values = [value for name, value in parsed.ordered if name == param.name]
+    if not values:
+        return None
+    return f"argument {'/'.join(param.opts)}: invalid int value: '{values[-1]}'"
 
 
 class OptionalValueOption(click.Option):

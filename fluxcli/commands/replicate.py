@@ -6,6 +6,8 @@ import copy
 from types import SimpleNamespace
 
 from fluxcli.errors import FluxcliError
+from fluxcli.jobspec.idset import idset_size, parse_idset
+from fluxcli.jobspec.templates import protected_format
 
 # (dest, how the option is shown) in the reference's order
 MUTABLE = [
@@ -43,10 +45,23 @@ MUTABLE = [
 _DEFAULTS = {"urgency": "16"}
 
 
-def _protected_format(text: str, args: tuple, kwargs: dict) -> str:
-    text = text.replace("{{", "=stache=").replace("}}", "=/stache=")
-    text = text.format(*args, **kwargs)
-    return text.replace("=stache=", "{{").replace("=/stache=", "}}")
+MAX_COPIES = 100_000  # --cc/--bcc: each copy is a whole jobspec in memory
+
+
+def cc_list(ns: SimpleNamespace) -> list[int | None]:
+    """The copy ids of --cc/--bcc, or ``[None]`` for a single job."""
+    if ns.cc and ns.bcc:
+        raise FluxcliError("specify only one of --cc or --bcc")
+    value = ns.cc or ns.bcc
+    if not value:
+        return [None]
+    count = idset_size(value)  # the reference's message for a malformed idset
+    if count > MAX_COPIES:
+        option = "--cc" if ns.cc else "--bcc"
+        raise FluxcliError(
+            f"{option}={value}: {count} copies asked for, at most {MAX_COPIES} allowed"
+        )
+    return parse_idset(value)
 
 
 def option_string(flag: str, value) -> str:
@@ -61,7 +76,7 @@ def substitute(
     new_command = []
     for word in command:
         try:
-            new_command.append(_protected_format(word, args, kwargs))
+            new_command.append(protected_format(word, *args, **kwargs))
         except (IndexError, KeyError, ValueError, AttributeError):
             raise FluxcliError(f"Invalid replacement string in command: '{word}'")
     new_ns = copy.copy(ns)
@@ -71,9 +86,9 @@ def substitute(
             continue
         try:
             if isinstance(value, list):
-                value = [_protected_format(v, args, kwargs) for v in value]
+                value = [protected_format(v, *args, **kwargs) for v in value]
             elif isinstance(value, str):
-                value = _protected_format(value, args, kwargs)
+                value = protected_format(value, *args, **kwargs)
         except KeyError as exc:
             raise FluxcliError(
                 f"Replacement key {exc} not found in '{option_string(flag, getattr(ns, dest))}'"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from .base import Invocation, preinit, print_dry_run
+from .base import Invocation, print_dry_run
+from .pipeline import single
 
 
 def handle(inv: Invocation) -> int:
     """Run fxrun."""
-    from .build import submit_jobspec
+    from fluxcli.jobspec.recipes import submit_from_args
 
-    preinit(inv)
-    jobspec = submit_jobspec(inv.ns, list(inv.remainder), "run")
+    jobspec = single(inv, lambda ns: submit_from_args(ns, list(inv.remainder)))
     if inv.ns.dry_run:
         return print_dry_run(jobspec)
     from .attach import attach

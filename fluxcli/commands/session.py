@@ -193,7 +193,7 @@ class JobSession:
                 self.terminal.error(describe(item))
                 return 1
             elif kind == "output-error":
-                self.terminal.error(f"error reading output: {describe(item)}")
+                self.terminal.info(f"error reading output: {describe(item)}")
                 return max(self.outcome.exit_code, 1)
         if self.outcome.status:
             message = finish_message(self.outcome.status)

@@ -2,64 +2,45 @@
 
 from __future__ import annotations
 
+import sys
+import time
+
 from fluxcli.errors import FluxcliError, describe
-from fluxcli.jobspec.rlimits import list_split
+from fluxcli.jobspec.status import parse_flags, parse_urgency
 
 from .base import Invocation
-
-FLAG_BITS = {"debug": 2, "waitable": 4, "novalidate": 8}
-URGENCY_NAMES = {"hold": 0, "default": 16, "expedite": 31}
+from .pipeline import Copy
 
 
-def parse_flags(values) -> int:
-    """``--flags=debug,waitable`` to the submit flag bits."""
-    flags = 0
-    for name in list_split(values):
-        if name not in FLAG_BITS:
-            raise FluxcliError(f"--flags: Unknown flag {name}")
-        flags |= FLAG_BITS[name]
-    return flags
+def open_handle(backend: str | None = None):
+    """A handle on the backend ``--backend`` names, else the one the environment selects."""
+    from fluxcli.job.handle import Handle
+
+    return Handle(backend=backend)
 
 
-def parse_urgency(value: str) -> int:
-    """``--urgency``: 0-31 or hold/default/expedite."""
-    if value in URGENCY_NAMES:
-        return URGENCY_NAMES[value]
-    try:
-        return int(value)
-    except ValueError:
+def _refuse_unsupported(inv: Invocation) -> None:
+    # an option no backend here can honour is refused, never silently dropped
+    if getattr(inv.ns, "dump", None):
+        name = getattr(inv.handle.backend, "name", "") or "selected"
         raise FluxcliError(
-            f"--urgency: invalid value '{value}' (use 0-31, hold, default or expedite)"
+            f"--dump: the {name} backend cannot archive a nested instance's content "
+            "(drop --dump, or use --dry-run to see the jobspec)"
         )
 
 
-def open_handle():
-    """A handle on the selected backend (errors become one clear line)."""
-    from fluxcli.job.handle import Handle
-
-    return Handle()
-
-
-def _validate(inv: Invocation, jobspecs) -> None:
-    for jobspec in jobspecs:
-        try:
-            inv.registry.validate(jobspec)
-        except (ValueError, TypeError) as exc:
-            raise FluxcliError(str(exc))
-
-
 def submit_one(inv: Invocation, jobspec, stdin: str = "null"):
-    """Validate and submit one jobspec; return its JobID."""
+    """Submit one built (and validated) jobspec; return its JobID."""
     from fluxcli.backends.contract import SubmitRequest
     from fluxcli.jobspec import JobID
 
     flags, urgency = parse_flags(inv.ns.flags), parse_urgency(inv.ns.urgency)
-    _validate(inv, [jobspec])
-    inv.handle = open_handle()
+    inv.handle = open_handle(getattr(inv.ns, "backend", None))
+    _refuse_unsupported(inv)
     backend = inv.handle.backend
     backend.check(jobspec)
     try:
-        [result] = backend.submit([SubmitRequest(jobspec, urgency, flags, stdin)])
+        [result] = backend.submit([SubmitRequest(jobspec, urgency, int(flags), stdin)])
     except OSError as exc:
         raise FluxcliError(describe(exc))
     if isinstance(result, Exception):
@@ -67,15 +48,15 @@ def submit_one(inv: Invocation, jobspec, stdin: str = "null"):
     return JobID(result)
 
 
-def submit_and_report(inv: Invocation, jobspecs, print_ids: bool = True) -> int:
-    """Submit and print each id (F58) on stdout."""
-    jobid = submit_one(inv, jobspecs[0])
-    if print_ids:
+def submit_and_report(inv: Invocation, jobspec, print_id: bool = True) -> int:
+    """Submit one jobspec and print its id (F58) on stdout."""
+    jobid = submit_one(inv, jobspec)
+    if print_id:
         print(jobid, flush=True)
     return 0
 
 
-def submit_many(inv: Invocation, copies) -> int:
+def submit_many(inv: Invocation, copies: list[Copy]) -> int:
     """fxsub/fxbulksubmit: submit every copy, print ids, then wait or watch if asked."""
     from fluxcli.backends.contract import SubmitRequest
     from fluxcli.jobspec import JobID
@@ -84,23 +65,25 @@ def submit_many(inv: Invocation, copies) -> int:
 
     ns = inv.ns
     flags, urgency = parse_flags(ns.flags), parse_urgency(ns.urgency)
-    _validate(inv, [js for _, _, js in copies])
-    inv.handle = open_handle()
+    if ns.progress and not sys.stdout.isatty():
+        print(
+            f"{inv.name}: warning: stdout is not a tty. Ignoring --progress option", file=sys.stderr
+        )
+        ns.progress = False
+    inv.handle = open_handle(getattr(inv.ns, "backend", None))
     exit_code = 0
     submitted = []
-    import time
-
     start = time.time()
     with redirect_logs(copies, ns) as streams:
         backend = inv.handle.backend
-        for _, _, js in copies:  # refused before anything is submitted
-            backend.check(js)
-        results = backend.submit([SubmitRequest(js, urgency, flags, "pipe") for _, _, js in copies])
-        for (cc, copy_ns, _), result in zip(copies, results, strict=True):
-            out, err = streams(copy_ns)
-            label = f"cc={cc}: " if cc is not None else ""
-            if isinstance(result, OSError):
-                print(f"{inv.name}: error: {label}{describe(result)}", file=err, flush=True)
+        for copy in copies:  # refused before anything is submitted
+            backend.check(copy.jobspec)
+        requests = [SubmitRequest(copy.jobspec, urgency, int(flags), "pipe") for copy in copies]
+        results = backend.submit(requests)
+        for copy, result in zip(copies, results, strict=True):
+            out, err = streams(copy.ns)
+            if isinstance(result, Exception):
+                print(f"{inv.name}: error: {copy.label}{describe(result)}", file=err, flush=True)
                 exit_code = 1
                 continue
             jobid = JobID(result)

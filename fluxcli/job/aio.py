@@ -7,23 +7,23 @@ from collections.abc import AsyncIterator
 
 from . import api
 from .events import EventLogEvent
-from .handle import Handle
+from .handle import Handle, default_handle
 from .info import JobInfo
 
 
 async def submit(jobspec, handle: Handle | None = None, **kwargs):
     """Submit a job from a coroutine; return its JobID."""
-    return await asyncio.to_thread(api.submit, handle, jobspec, **kwargs)
+    return await asyncio.to_thread(api.submit, handle or default_handle(), jobspec, **kwargs)
 
 
 async def result(jobid, handle: Handle | None = None) -> JobInfo:
     """Wait for a job to finish; return its JobInfo."""
-    return await asyncio.to_thread(api.result, handle, jobid)
+    return await asyncio.to_thread(api.result, handle or default_handle(), jobid)
 
 
 async def cancel(jobid, handle: Handle | None = None, reason: str | None = None) -> None:
     """Cancel a job."""
-    await asyncio.to_thread(api.cancel, handle, jobid, reason)
+    await asyncio.to_thread(api.cancel, handle or default_handle(), jobid, reason)
 
 
 async def event_watch(
@@ -36,7 +36,7 @@ async def event_watch(
 
     def pump() -> None:
         try:
-            for event in api.event_watch(handle, jobid, eventlog):
+            for event in api.event_watch(handle or default_handle(), jobid, eventlog):
                 loop.call_soon_threadsafe(queue.put_nowait, event)
         finally:
             loop.call_soon_threadsafe(queue.put_nowait, done)

@@ -10,26 +10,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from fluxcli.backends.contract import SubmitRequest
 from fluxcli.jobspec import JobID
-from fluxcli.jobspec.validate import jobspec_to_string as jobspec_text
+from fluxcli.jobspec.loading import jobspec_to_string as jobspec_text
+from fluxcli.jobspec.status import URGENCY_DEFAULT, submit_flags
 
 from .events import EventLogEvent, JobException
 from .handle import Handle, resolve
 from .info import JobInfo
 
-FLAG_PRE_SIGNED, FLAG_DEBUG, FLAG_WAITABLE, FLAG_NOVALIDATE = 1, 2, 4, 8
-URGENCY_DEFAULT = 16
 JOBID_ANY = 0xFFFFFFFFFFFFFFFF
 JobWaitResult = namedtuple("JobWaitResult", ["jobid", "success", "errstr"])
 _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fluxcli-job")
-
-
-def _flags(waitable: bool, debug: bool, pre_signed: bool, novalidate: bool = False) -> int:
-    return (
-        (FLAG_WAITABLE if waitable else 0)
-        | (FLAG_DEBUG if debug else 0)
-        | (FLAG_PRE_SIGNED if pre_signed else 0)
-        | (FLAG_NOVALIDATE if novalidate else 0)
-    )
 
 
 class SubmitFuture(Future):
@@ -44,7 +34,10 @@ class SubmitFuture(Future):
         return self
 
 
-def _future(cls, func, *args) -> Future:
+def _future(cls, func, flux_handle: Handle | None, *args) -> Future:
+    """Run ``func(flux_handle, *args)`` in the background (a bad handle fails now, as in Flux)."""
+    resolve(flux_handle)
+    args = (flux_handle, *args)
     fut = cls()
 
     def run() -> None:
@@ -69,9 +62,9 @@ def submit(
     """Submit a job; return its JobID (OSError with the instance's message when rejected)."""
     text = jobspec_text(jobspec)
     handle = resolve(flux_handle)
-    request = SubmitRequest(text, urgency, _flags(waitable, debug, pre_signed, novalidate))
+    flags = int(submit_flags(waitable, debug, pre_signed, novalidate))
     with handle.lock:
-        [jobid] = handle.backend.submit([request])
+        [jobid] = handle.backend.submit([SubmitRequest(text, urgency, flags)])
     if isinstance(jobid, Exception):
         raise jobid
     return JobID(jobid)
@@ -111,7 +104,7 @@ def event_watch(
 
 def event_watch_async(flux_handle: Handle | None, jobid, eventlog: str = "eventlog") -> Future:
     """A future fulfilled with the list of events once the eventlog ends."""
-    return _future(Future, lambda: list(event_watch(flux_handle, jobid, eventlog)))
+    return _future(Future, lambda h: list(event_watch(h, jobid, eventlog)), flux_handle)
 
 
 def event_wait(
@@ -122,9 +115,7 @@ def event_wait(
     raiseJobException: bool = True,
 ) -> EventLogEvent:  # noqa: N803 - flux's name
     """Wait for event ``name``; JobException on an earlier fatal exception, OSError(ENODATA) if never."""
-    if flux_handle is not None and not isinstance(flux_handle, Handle):
-        raise OSError(errno.EINVAL, "flux_handle must be a fluxcli Handle")
-    for event in event_watch(flux_handle, jobid, eventlog):
+    for event in event_watch(resolve(flux_handle), jobid, eventlog):
         if event.name == name:
             return event
         if raiseJobException and event.name == "exception" and event.context.get("severity") == 0:
@@ -189,7 +180,7 @@ def result(flux_handle: Handle | None, jobid, flags: int = 0) -> JobInfo:
     record = handle.backend.info(jobid)
     if record is None:
         raise OSError(errno.ENOENT, f"job {jobid} not found")
-    return JobInfo(record.to_dict())
+    return JobInfo(record)
 
 
 def result_async(flux_handle: Handle | None, jobid, flags: int = 0) -> JobResultFuture:
@@ -212,7 +203,8 @@ def wait_async(flux_handle: Handle | None, jobid=JOBID_ANY) -> Future:
 
 def get_job(flux_handle: Handle | None, jobid) -> dict | None:
     """A job's information dictionary, or None if the job is unknown."""
-    record = resolve(flux_handle).backend.info(int(JobID(jobid)))
+    backend = resolve(flux_handle).backend
+    record = backend.info(int(JobID(jobid)))
     if record is None:
         return None
-    return JobInfo(record.to_dict()).to_dict()
+    return JobInfo(record, backend.jobspec(record.id)).to_dict(filtered=False)

@@ -4,23 +4,7 @@ from __future__ import annotations
 
 import json
 
-MAIN_EVENTS = frozenset(
-    {
-        "submit",
-        "depend",
-        "priority",
-        "flux-restart",
-        "urgency",
-        "alloc",
-        "free",
-        "start",
-        "release",
-        "finish",
-        "clean",
-        "debug",
-        "exception",
-    }
-)
+from fluxcli.jobspec.status import MAIN_EVENTS  # noqa: F401 - part of this module's API
 
 
 class EventLogEvent(dict):

@@ -9,8 +9,10 @@ import os
 import threading
 from typing import Any
 
-from .api import jobspec_text, submit
-from .events import MAIN_EVENTS, EventLogEvent, JobException
+from fluxcli.jobspec.status import MAIN_EVENTS, returncode
+
+from .api import submit
+from .events import EventLogEvent, JobException
 from .handle import Handle
 
 _LOG = logging.getLogger(__name__)
@@ -43,10 +45,16 @@ class FluxExecutorFuture(concurrent.futures.Future):
         return super().exception(timeout)
 
     def jobid(self, timeout: float | None = None) -> int:
-        """The job's id (RuntimeError if it could not be submitted)."""
-        if self.cancelled():
-            raise concurrent.futures.CancelledError()
-        return self._jobid_future.result(timeout)
+        """The job's id, once known (even after ``cancel()`` when it was known before).
+
+        concurrent.futures.TimeoutError if not known within ``timeout``;
+        CancelledError if cancelled before it was known; RuntimeError if the
+        job could not be submitted.
+        """
+        try:
+            return self._jobid_future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            raise concurrent.futures.TimeoutError() from None
 
     def _set_jobid(self, jobid: int, exc: BaseException | None = None) -> None:
         if self._jobid_future.done():
@@ -91,9 +99,10 @@ class FluxExecutorFuture(concurrent.futures.Future):
         return self
 
     def cancel(self, *args, **kwargs) -> bool:
+        """Cancel the future if it has not started; an id not known by then never will be."""
         cancelled = super().cancel(*args, **kwargs)
         if cancelled and not self._jobid_future.done():
-            self._jobid_future.cancel()
+            self._jobid_future.set_exception(concurrent.futures.CancelledError())
         return cancelled
 
     def set_exception(self, exception) -> None:
@@ -146,49 +155,58 @@ class FluxExecutor:
     def __exit__(self, *exc) -> None:
         self.shutdown(wait=True)
 
-    def submit(self, jobspec: Any, *args, **kwargs) -> FluxExecutorFuture:
-        """Submit a jobspec; return its future (result = highest exit status or -signum)."""
+    def _new_future(self) -> FluxExecutorFuture:
         if self._shutdown:
             raise RuntimeError("cannot schedule new futures after shutdown")
         future = FluxExecutorFuture(0)
         with self._lock:
             self._futures.add(future)
-        self._pool.submit(self._run, future, jobspec, None, args, kwargs)
+        return future
+
+    def submit(self, jobspec: Any, *args, **kwargs) -> FluxExecutorFuture:
+        """Submit a jobspec; return its future (result = highest exit status or -signum).
+
+        Takes ``flux.job.submit``'s arguments after the handle; what that
+        raises (OSError for a rejected jobspec, TypeError for bad arguments)
+        becomes the future's exception.
+        """
+        future = self._new_future()
+        start = lambda: int(submit(self._handle, jobspec, *args, **kwargs))  # noqa: E731
+        self._pool.submit(self._run, future, start, True)
         return future
 
     def attach(self, jobid: int) -> FluxExecutorFuture:
-        """A future for an existing job (its events are replayed from the start)."""
-        if self._shutdown:
-            raise RuntimeError("cannot schedule new futures after shutdown")
-        if jobid is None:
-            raise TypeError("jobid must be an integer")
-        if int(jobid) < 0:
-            raise OverflowError("can't convert negative int to unsigned")
-        future = FluxExecutorFuture(0)
-        with self._lock:
-            self._futures.add(future)
-        self._pool.submit(self._run, future, None, int(jobid), (), {})
+        """A future for an existing job (its events are replayed from the start).
+
+        The future's ``jobid()`` is ``jobid`` as given, at once; a value that
+        names no job (None, a negative or unknown id) becomes the future's
+        exception (TypeError, OverflowError, ValueError), as in Flux.
+        """
+        future = self._new_future()
+        future._set_jobid(jobid)
+        self._pool.submit(self._run, future, lambda: self._existing(jobid), False)
         return future
 
-    def _run(self, future: FluxExecutorFuture, jobspec, jobid, args, kwargs) -> None:
+    def _existing(self, jobid: Any) -> int:
+        value = int(jobid)  # TypeError for None, as Flux
+        if not 0 <= value < 2**64:
+            raise OverflowError(f"can't convert {value} to an unsigned 64-bit job id")
+        if self._handle.backend.info(value) is None:
+            raise ValueError("job ID does not match any job")
+        return value
+
+    def _run(self, future: FluxExecutorFuture, start, set_jobid: bool) -> None:
         future._owning_thread_id = threading.get_ident()  # callbacks run in this worker
         if not future.set_running_or_notify_cancel():
             return
         try:
-            if jobid is None:
-                try:
-                    jobspec_text(jobspec)
-                    jobid = int(submit(self._handle, jobspec, *args, **kwargs))
-                except (OSError, TypeError, ValueError) as exc:
-                    future.set_exception(exc if isinstance(exc, OSError) else OSError(str(exc)))
-                    return
-            elif self._handle.backend.info(jobid) is None:
-                future._set_jobid(jobid, ValueError("job ID does not match any job"))
-                super(FluxExecutorFuture, future).set_exception(
-                    ValueError("job ID does not match any job")
-                )
+            try:
+                jobid = start()
+            except Exception as exc:
+                future.set_exception(exc)
                 return
-            future._set_jobid(jobid)
+            if set_jobid:
+                future._set_jobid(jobid)
             for event in self._handle.backend.events([jobid]):
                 entry = EventLogEvent(event.to_dict())
                 if entry.name in MAIN_EVENTS:
@@ -196,11 +214,7 @@ class FluxExecutor:
                 if future.done():
                     continue
                 if entry.name == "finish":
-                    status = entry.context["status"]
-                    if status & 0x7F:
-                        future.set_result(-(status & 0x7F))
-                    else:
-                        future.set_result((status >> 8) & 0xFF)
+                    future.set_result(returncode(entry.context["status"]))
                 elif entry.name == "exception" and entry.context.get("severity") == 0:
                     super(FluxExecutorFuture, future).set_exception(JobException(entry))
         except Exception as exc:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import threading
 
+from fluxcli import settings
 from fluxcli.backends import open_backend
 from fluxcli.backends.contract import Backend
 
@@ -15,6 +17,7 @@ class Handle:
     """
 
     def __init__(self, uri: str | None = None, backend: str | None = None):
+        settings.check()  # a bad FX_* value is one clear error, not an instance that won't start
         self.backend: Backend = open_backend(backend, uri)
         self.lock = threading.Lock()
 
@@ -38,12 +41,17 @@ _default: Handle | None = None
 
 
 def resolve(handle: Handle | None) -> Handle:
-    """``handle`` itself, or a process-wide default handle when None."""
+    """``handle`` itself; OSError(EINVAL) for None or a foreign object, as ``flux.job`` does."""
+    if handle is None:
+        raise OSError(errno.EINVAL, "flux_handle must not be None")
+    if not isinstance(handle, Handle):
+        raise OSError(errno.EINVAL, "flux_handle must be a fluxcli Handle")
+    return handle
+
+
+def default_handle() -> Handle:
+    """A process-wide handle on the selected backend, opened on first use (for ``aio``)."""
     global _default
-    if handle is not None:
-        if not isinstance(handle, Handle):
-            raise OSError(22, "flux_handle must be a fluxcli Handle")
-        return handle
     if _default is None:
         _default = Handle()
     return _default

@@ -6,8 +6,8 @@ Mirrors ``flux.job.Jobspec``, ``flux.job.JobspecV1`` and ``flux.job.JobID``.
 from .conf import BatchConfig
 from .jobid import JobID, id_encode, id_parse
 from .jobspec import Jobspec
+from .loading import validate_jobspec
 from .v1 import JobspecV1
-from .validate import validate_jobspec
 
 __all__ = [
     "BatchConfig",

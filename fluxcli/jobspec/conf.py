@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 
@@ -24,6 +25,13 @@ class BatchConfig:
 
     def __init__(self) -> None:
         self.config: dict | None = None
+
+    def copy(self) -> BatchConfig:
+        """An independent copy (later updates leave this one alone)."""
+        other = BatchConfig()
+        if self.config is not None:
+            other.config = copy.deepcopy(self.config)
+        return other
 
     def _merge(self, new: dict) -> BatchConfig:
         self.config = dict_merge(self.config or {}, new)
@@ -97,13 +105,18 @@ class BatchConfig:
         return get_treedict(self.config or {}, key, default)
 
 
+def as_batch_config(conf: dict | BatchConfig | str | list | None) -> BatchConfig:
+    """A BatchConfig from ``--conf`` values: a BatchConfig, a dict, one string or a list of them."""
+    if isinstance(conf, BatchConfig):
+        return conf
+    batch = BatchConfig()
+    for value in [conf] if isinstance(conf, (str, dict)) else conf or []:
+        batch.update(value)
+    return batch
+
+
 def normalize_conf(conf: dict | BatchConfig | str | list | None) -> dict | None:
-    """Turn a dict, BatchConfig, string or list of strings into a config dict."""
+    """Turn a dict, BatchConfig, string or list of strings into a config dict (None if empty)."""
     if conf is None or isinstance(conf, dict):
         return conf
-    if isinstance(conf, BatchConfig):
-        return conf.config
-    batch = BatchConfig()
-    for value in [conf] if isinstance(conf, str) else conf:
-        batch.update(value)
-    return batch.config
+    return as_batch_config(conf).config

@@ -16,29 +16,31 @@ def get_filtered_environment(
     """Apply ``rules`` in order to a copy of ``environ`` (default os.environ).
 
     Returns ``(environment, env_expand)``; values holding ``{{...}}`` mustache
-    templates go to ``env_expand`` for the job shell to render.
+    templates go to ``env_expand`` for the job shell to render. Errors are
+    ValueErrors naming ``--env`` (and the rule file, for a rule read from one).
     """
     source = dict(os.environ if environ is None else environ)
     env = dict(source)
     expand: dict[str, str] = {}
     for rule in rules or []:
-        _apply_rule(rule, env, expand, source)
+        _apply_rule(rule, env, expand, source, ())
     return env, expand
 
 
-def _apply_rule(rule: str, env: dict, expand: dict, source: Mapping[str, str]) -> None:
+def _apply_rule(
+    rule: str, env: dict, expand: dict, source: Mapping[str, str], files: tuple[str, ...]
+) -> None:
     if rule.startswith("-"):
-        for key in matching_keys(list(env), rule[1:]):
+        try:
+            keys = matching_keys(list(env), rule[1:])
+        except ValueError as exc:
+            raise ValueError(f"--env: {exc}") from None
+        for key in keys:
             del env[key]
     elif rule.startswith("^"):
         path = os.path.expanduser(rule[1:])
-        try:
-            with open(path) as handle:
-                lines = handle.read().splitlines()
-        except OSError as exc:
-            raise ValueError(f"--env: {exc}")
-        for line in lines:
-            _apply_rule(line.strip(), env, expand, source)
+        for line in _rule_file(path, files):
+            _apply_rule(line.strip(), env, expand, source, (*files, os.path.realpath(path)))
     elif "=" in rule:
         var, value = rule.split("=", 1)
         if "{{" in value:
@@ -51,6 +53,23 @@ def _apply_rule(rule: str, env: dict, expand: dict, source: Mapping[str, str]) -
         except ValueError:
             raise ValueError(f"--env: Unable to substitute {rule}")
     else:
-        for key in matching_keys(list(source), rule):
+        try:
+            keys = matching_keys(list(source), rule)
+        except ValueError as exc:
+            raise ValueError(f"--env: {exc}") from None
+        for key in keys:
             if key not in env:
                 env[key] = source[key]
+
+
+def _rule_file(path: str, files: tuple[str, ...]) -> list[str]:
+    """The lines of rule file ``path`` (``--env-file``, ``--env=^FILE``)."""
+    if os.path.realpath(path) in files:
+        raise ValueError(f"--env: {path}: the rule file includes itself")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().splitlines()
+    except OSError as exc:
+        raise ValueError(f"--env: {exc}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"--env: {path}: not a text file (not UTF-8)") from None

@@ -7,11 +7,8 @@ import re
 _RANGE_RE = re.compile(r"^(\d+)(?:-(\d+))?$")
 
 
-def parse_idset(text: str) -> list[int]:
-    """Return the sorted ids in idset ``text`` (optionally in brackets).
-
-    Raises ValueError("IDset(): Invalid argument: TEXT") when malformed.
-    """
+def _ranges(text: str) -> list[tuple[int, int]]:
+    """The ``(lo, hi)`` ranges of idset ``text``; ValueError when malformed."""
     error = ValueError(f"IDset(): Invalid argument: {text}")
     if not isinstance(text, str):
         raise error
@@ -20,7 +17,7 @@ def parse_idset(text: str) -> list[int]:
         body = body[1:-1]
     if not body:
         return []
-    ids: set[int] = set()
+    ranges = []
     for part in body.split(","):
         match = _RANGE_RE.match(part)
         if not match:
@@ -29,8 +26,36 @@ def parse_idset(text: str) -> list[int]:
         hi = int(match.group(2)) if match.group(2) is not None else lo
         if hi < lo:
             raise error
-        if hi - lo > 10_000_000:
-            raise error
+        ranges.append((lo, hi))
+    return ranges
+
+
+def idset_size(text: str) -> int:
+    """How many ids idset ``text`` holds, without listing them (ValueError when malformed)."""
+    return sum(hi - lo + 1 for lo, hi in _merge(_ranges(text)))
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def parse_idset(text: str) -> list[int]:
+    """Return the sorted ids in idset ``text`` (optionally in brackets).
+
+    Raises ValueError("IDset(): Invalid argument: TEXT") when malformed, or
+    when it names more than ten million ids.
+    """
+    ranges = _ranges(text)
+    if any(hi - lo > 10_000_000 for lo, hi in ranges):
+        raise ValueError(f"IDset(): Invalid argument: {text}")
+    ids: set[int] = set()
+    for lo, hi in ranges:
         ids.update(range(lo, hi + 1))
     return sorted(ids)
 

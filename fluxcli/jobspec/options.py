@@ -2,12 +2,13 @@
 
 Order: env → rlimit → signal → taskmap → dependency → requires → setopt
 strings → shell_options → time_limit → setattr strings → attributes →
-add_file → plugin ``modify_jobspec``.
+add_file, then (only with ``prog=``) plugin ``preinit`` and ``modify_jobspec``.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from types import SimpleNamespace
 
 from .constraints import requires_to_constraint
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
 
     from .v1 import JobspecV1
 
-_LIST_OPTIONS = ("env", "rlimit", "dependency", "requires", "add_file")
+# options that take a list; a bare string is one item (as Flux does for env,
+# rlimit, dependency and requires; for the others too, rather than one item per character)
+_LIST_OPTIONS = ("env", "rlimit", "dependency", "requires", "add_file", "setopt", "setattr")
 
 
 def cli_attr_key(key: str) -> str:
@@ -37,14 +40,10 @@ def cli_attr_key(key: str) -> str:
     return key
 
 
-def _as_list(value) -> list | None:
-    if value is None:
-        return None
-    return [value] if isinstance(value, str) else list(value)
-
-
 def _plugin_registry(prog: str):
-    from fluxcli.plugins.registry import CLIPluginRegistry  # lazily: only with prog
+    # the one climb out of the model, for Python callers that pass prog= only:
+    # the commands run their plugins themselves
+    from fluxcli.plugins.registry import CLIPluginRegistry
 
     return CLIPluginRegistry.get(prog)
 
@@ -54,7 +53,6 @@ def apply_options(
     args: Any = None,
     *,
     prog: str | None = None,
-    _preinit: bool = True,
     env=None,
     rlimit=None,
     signal=None,
@@ -72,10 +70,10 @@ def apply_options(
     Options come from keyword arguments and/or ``args`` (a namespace, as the
     commands use); keyword arguments win. ``env`` and ``rlimit`` apply only
     when given or when ``args`` is given. With ``prog`` ("submit", "run",
-    "batch", "alloc", "bulksubmit") the CLI plugins for that command run and
+    "batch", "alloc", "bulksubmit") the CLI plugins for that command run
+    (``preinit`` then ``modify_jobspec``, after the built-in options) and
     their option dests are accepted as keyword arguments.
     """
-    opts = SimpleNamespace(**vars(args)) if args is not None else SimpleNamespace()
     explicit = {
         "env": env,
         "rlimit": rlimit,
@@ -88,31 +86,40 @@ def apply_options(
         "attributes": attributes,
         "add_file": add_file,
     }
-    for key, value in explicit.items():
-        if value is not None:
-            setattr(opts, key, _as_list(value) if key in _LIST_OPTIONS else value)
-        elif not hasattr(opts, key):
-            setattr(opts, key, None)
-
     registry = _plugin_registry(prog) if prog else None
     if kwargs:
         known = {opt.dest for opt in registry.options} if registry else set()
-        unknown = [k for k in kwargs if k not in known]
+        unknown = sorted(set(kwargs) - known)
         if unknown:
             names = ", ".join(repr(k) for k in unknown)
             raise TypeError(f"apply_options() got unexpected keyword argument(s): {names}")
-        for key, value in kwargs.items():
+    # None for every known option < the namespace < keyword arguments given
+    opts = SimpleNamespace(
+        **{**dict.fromkeys(explicit), **(vars(args) if args is not None else {})}
+    )
+    for key, value in {**explicit, **kwargs}.items():
+        if value is not None:
             setattr(opts, key, value)
-    if registry and _preinit:
+    for key in _LIST_OPTIONS:
+        if isinstance(getattr(opts, key, None), str):
+            setattr(opts, key, [getattr(opts, key)])
+    cli = args is not None  # the commands' path: environment and limits always propagated
+    _apply(self, opts, env=env is not None or cli, rlimit=rlimit is not None or cli)
+    if registry:
         registry.seed_defaults(opts)
         registry.preinit(opts)
+        registry.modify_jobspec(opts, self)
+    return self
 
-    if env is not None or args is not None:
+
+def _apply(self: JobspecV1, opts: SimpleNamespace, env: bool, rlimit: bool) -> None:
+    """The built-in options of ``opts``, in the reference order (see the module docstring)."""
+    if env:
         environment, expand = get_filtered_environment(opts.env or [])
         self.environment = environment
         if expand:
             self.setattr_shell_option("env-expand", expand)
-    if rlimit is not None or args is not None:
+    if rlimit:
         limits = get_filtered_rlimits(opts.rlimit or [])
         if limits:
             self.setattr_shell_option("rlimit", limits)
@@ -131,14 +138,14 @@ def apply_options(
     for item in getattr(opts, "setopt", None) or []:
         key, value = parse_jobspec_keyval("--setopt", item)
         self.setattr_shell_option(key, value)
-    for key, value in (opts.shell_options or {}).items():
+    for key, value in _mapping("shell_options", opts.shell_options).items():
         self.setattr_shell_option(key, value)
     if opts.time_limit is not None:
         self.duration = decode_duration(opts.time_limit)
     for item in getattr(opts, "setattr", None) or []:
         key, value = parse_jobspec_keyval("--setattr", item)
         self.setattr(cli_attr_key(key), value)
-    for key, value in (opts.attributes or {}).items():
+    for key, value in _mapping("attributes", opts.attributes).items():
         self.setattr(cli_attr_key(key), value)
     for item in opts.add_file or []:
         try:
@@ -146,6 +153,11 @@ def apply_options(
             self.add_file(name, data, perms=perms)
         except (OSError, ValueError) as exc:
             raise ValueError(f"--add-file={item}: {exc}")
-    if registry:
-        registry.modify_jobspec(opts, self)
-    return self
+
+
+def _mapping(name: str, value: Any) -> Mapping:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping")
+    return value

@@ -6,7 +6,6 @@ import collections.abc as abc
 import math
 import os
 
-from .conf import normalize_conf
 from .jobspec import Jobspec
 from .options import apply_options
 from .validate import validate_v1
@@ -43,20 +42,24 @@ class JobspecV1(Jobspec):
         unbuffered=False,
         queue=None,
         bank=None,
-    ):
-        if duration:
+    ) -> JobspecV1:
+        """Set the attributes the factories take as keyword arguments; return self.
+
+        Without ``environment`` the job gets a copy of ``os.environ``.
+        """
+        if duration is not None:
             self.duration = duration
         self.environment = dict(os.environ) if environment is None else environment
-        if env_expand:
+        if env_expand is not None:
             if not isinstance(env_expand, abc.Mapping):
                 raise ValueError("env_expand must be a mapping")
-            self.setattr_shell_option("env-expand", dict(env_expand))
+            self.setattr_shell_option("env-expand", env_expand)
         if cwd is not None:
             self.cwd = cwd
-        if rlimits:
+        if rlimits is not None:
             if not isinstance(rlimits, abc.Mapping):
                 raise ValueError("rlimits must be a mapping")
-            self.setattr_shell_option("rlimit", dict(rlimits))
+            self.setattr_shell_option("rlimit", rlimits)
         if name is not None:
             self.setattr("system.job.name", name)
         if input is not None:
@@ -72,13 +75,16 @@ class JobspecV1(Jobspec):
             self.setattr("system.queue", queue)
         if bank is not None:
             self.setattr("system.bank", bank)
+        return self
 
     @classmethod
-    def _create(cls, resources, command, task_count, **kwargs):
-        tasks = [{"command": list(command), "slot": "task", "count": task_count}]
-        jobspec = cls(resources, tasks, attributes={"system": {"duration": 0}})
-        jobspec._set_extra_options(**kwargs)
-        return jobspec
+    def _create(cls, resources, command, task_count, system=None, **kwargs) -> JobspecV1:
+        # the command is kept as given (a str or generator fails validation, as in Flux)
+        if isinstance(command, (list, tuple)):
+            command = list(command)
+        tasks = [{"command": command, "slot": "task", "count": task_count}]
+        attributes = {"system": {"duration": 0, **(system or {})}}
+        return cls(resources, tasks, attributes=attributes)._set_extra_options(**kwargs)
 
     @classmethod
     def from_command(
@@ -90,7 +96,7 @@ class JobspecV1(Jobspec):
         num_nodes=None,
         exclusive=False,
         **kwargs,
-    ):
+    ) -> JobspecV1:
         """Build the minimum legal V1 jobspec for ``command``.
 
         Tasks get ``cores_per_task`` cores (and ``gpus_per_task`` GPUs) each,
@@ -98,6 +104,11 @@ class JobspecV1(Jobspec):
         (duration, environment, env_expand, cwd, rlimits, name, input, output,
         error, label_io, unbuffered, queue, bank) set the matching attributes.
         """
+        unknown = sorted(set(kwargs) - set(_EXTRA_OPTIONS))
+        if unknown:
+            raise TypeError(
+                f"{cls.__name__}.from_command() got an unexpected keyword argument '{unknown[0]}'"
+            )
         if not _is_int(num_tasks) or num_tasks < 1:
             raise ValueError("task count must be a integer >= 1")
         if not _is_int(cores_per_task) or cores_per_task < 1:
@@ -135,57 +146,40 @@ class JobspecV1(Jobspec):
         gpus_per_node=None,
         exclusive=False,
         **kwargs,
-    ):
+    ) -> JobspecV1:
         """Build a jobspec from node/core counts and a number of tasks per node or core."""
-        if per_resource_type is not None:
-            if not isinstance(per_resource_type, str):
-                raise ValueError("per_resource_type must be a string")
-            if per_resource_type not in ("node", "core"):
-                raise ValueError(f"Invalid per_resource_type='{per_resource_type}' specified")
-        if per_resource_count is not None:
-            if not _is_int(per_resource_count):
-                raise ValueError("per_resource_count must be an integer")
-            if per_resource_count < 1:
-                raise ValueError("per_resource_count must be >= 1")
-        if per_resource_type is not None and per_resource_count is None:
-            raise ValueError("must specify a per_resource_count with per_resource_type")
-        if per_resource_count is not None and per_resource_type is None:
-            raise ValueError("must specify a per_resource_type with per_resource_count")
+        per_resource = _per_resource_option(per_resource_type, per_resource_count)
         if ncores is not None and (not _is_int(ncores) or ncores < 1):
             raise ValueError("ncores must be an integer >= 1")
         if gpus_per_node is not None:
             if not _is_int(gpus_per_node) or gpus_per_node < 0:
                 raise ValueError("gpus_per_node must be an integer >= 0")
-            if nnodes is None:
+            if not nnodes:
                 raise ValueError("gpus_per_node must be specified with nnodes")
         if nnodes is not None:
             if not _is_int(nnodes) or nnodes < 1:
                 raise ValueError("nnodes must be an integer >= 1")
         elif exclusive:
             raise ValueError("exclusive can only be set with a node count")
-        if nnodes is not None and ncores is not None:
+        if nnodes and ncores:
             if ncores < nnodes:
                 raise ValueError("number of cores cannot be less than nnodes")
             if ncores % nnodes != 0:
                 raise ValueError("number of cores must be evenly divisible by node count")
-        elif nnodes is not None and not exclusive:
+        elif nnodes and not exclusive:
             raise ValueError("Specifying nnodes also requires ncores or exclusive")
-        elif nnodes is None and ncores is None:
+        elif not nnodes and not ncores:
             raise ValueError("must specify node or core count with per_resource")
 
-        if nnodes is not None:
+        if nnodes:
             children = [{"type": "core", "count": ncores // nnodes if ncores else 1}]
             if gpus_per_node:
                 children.append({"type": "gpu", "count": gpus_per_node})
             resources = [_node(nnodes, exclusive, _slot(1, children))]
         else:
             resources = [_slot(ncores, [{"type": "core", "count": 1}])]
-        jobspec = cls._create(resources, command, {"per_slot": 1}, **kwargs)
-        if per_resource_type is not None:
-            jobspec.setattr_shell_option(
-                "per-resource", {"type": per_resource_type, "count": per_resource_count}
-            )
-        return jobspec
+        system = {"shell": {"options": {"per-resource": per_resource}}} if per_resource else None
+        return cls._create(resources, command, {"per_slot": 1}, system=system, **kwargs)
 
     @classmethod
     def from_nest_command(
@@ -199,13 +193,17 @@ class JobspecV1(Jobspec):
         exclusive=False,
         conf=None,
         **kwargs,
-    ):
-        """Build a jobspec for a nested instance running ``command`` as initial program."""
-        broker_cmd = ["flux", "broker", *(broker_opts or [])]
-        if conf:
-            broker_cmd.append("-c{{tmpdir}}/conf.json")
+    ) -> JobspecV1:
+        """Build a jobspec for a nested instance running ``command`` as initial program.
+
+        ``broker_opts`` are copied, never changed; a ``conf`` dict becomes the
+        instance's ``conf.json``.
+        """
+        broker_opts = list(broker_opts) if broker_opts is not None else []
+        if conf is not None:
+            broker_opts.append("-c{{tmpdir}}/conf.json")
         jobspec = cls.from_command(
-            broker_cmd + list(command),
+            ["flux", "broker", *broker_opts, *command],
             num_tasks=num_slots,
             cores_per_task=cores_per_slot,
             gpus_per_task=gpus_per_slot,
@@ -216,21 +214,21 @@ class JobspecV1(Jobspec):
         jobspec.setattr_shell_option("per-resource.type", "node")
         jobspec.setattr_shell_option("mpi", "none")
         jobspec.setattr_shell_option("exit-timeout", "none")
-        if conf:
+        if conf is not None:
             jobspec.add_file("conf.json", conf)
         return jobspec
 
     @classmethod
-    def from_batch_command(cls, script, jobname, args=None, **kwargs):
-        """Build a jobspec for a nested instance whose initial program is ``script``."""
+    def from_batch_command(cls, script, jobname, args=None, **kwargs) -> JobspecV1:
+        """Build a jobspec for a nested instance whose initial program is ``script`` (its text)."""
         if not script.startswith("#!"):
             raise ValueError(f"{jobname} does not appear to start with '#!'")
-        kwargs.setdefault("name", jobname)
-        jobspec = cls.from_nest_command(["{{tmpdir}}/script", *(args or [])], **kwargs)
+        args = () if args is None else args
+        jobspec = cls.from_nest_command(["{{tmpdir}}/script", *args], name=jobname, **kwargs)
         jobspec.add_file("script", script, perms=0o700, encoding="utf-8")
         return jobspec
 
-    # high-level factories (command-line equivalents)
+    # high-level factories: what the commands build (see recipes), then apply_options
     @classmethod
     def from_submit(
         cls,
@@ -251,25 +249,23 @@ class JobspecV1(Jobspec):
         label_io=False,
         unbuffered=False,
         **kwargs,
-    ):
-        """Build what ``fxsub [options] COMMAND`` builds; extra kwargs go to apply_options."""
-        jobspec = cls.from_command(
-            command,
-            num_tasks=ntasks,
+    ) -> JobspecV1:
+        """Build what ``fxsub [options] COMMAND`` builds; extra kwargs go to apply_options.
+
+        Plugins for "submit" run (their option dests are accepted as keyword
+        arguments); the environment and default limits are propagated unless
+        ``env``/``rlimit`` rules say otherwise.
+        """
+        from .recipes import TaskShape, task_jobspec
+
+        shape = TaskShape(
+            ntasks=ntasks,
             cores_per_task=cores_per_task,
             gpus_per_task=gpus_per_task,
-            num_nodes=nodes,
+            nodes=nodes,
             exclusive=exclusive,
-            name=name,
-            queue=queue,
-            bank=bank,
-            cwd=cwd,
-            output=output,
-            error=error,
-            input=input,
-            label_io=label_io,
-            unbuffered=unbuffered,
         )
+        jobspec = task_jobspec(command, shape, _job_attrs(locals()), cls)
         return _apply_defaults(jobspec, "submit", kwargs)
 
     @classmethod
@@ -295,33 +291,26 @@ class JobspecV1(Jobspec):
         unbuffered=False,
         command=None,
         **kwargs,
-    ):
-        """Build what ``fxalloc [options] [COMMAND]`` builds (a nested instance)."""
-        nslots, exclusive = _slots_and_exclusive(nslots, nodes, exclusive, "from_alloc")
-        broker_opts = list(broker_opts or [])
-        if bg and not command:
-            broker_opts.append("-Sbroker.rc2_none=1")
-        jobspec = cls.from_nest_command(
-            list(command or []),
-            num_slots=nslots,
+    ) -> JobspecV1:
+        """Build what ``fxalloc [options] [COMMAND]`` builds (a nested instance).
+
+        Without ``nslots``, one slot per node of ``nodes``, exclusively;
+        ``conf`` is a dict, a BatchConfig or ``--conf`` string(s).
+        """
+        from .recipes import InstanceShape, alloc_jobspec
+
+        shape = InstanceShape.resolve(
+            nslots,
+            nodes,
+            exclusive,
+            "from_alloc() requires nslots or nodes",
             cores_per_slot=cores_per_slot,
             gpus_per_slot=gpus_per_slot,
-            num_nodes=nodes,
             broker_opts=broker_opts,
-            exclusive=exclusive,
-            conf=normalize_conf(conf),
-            name=name,
-            queue=queue,
-            bank=bank,
-            cwd=os.getcwd() if cwd is None else cwd,
-            output=output,
-            error=error,
-            input=input,
-            label_io=label_io,
-            unbuffered=unbuffered,
+            conf=conf,
         )
-        if bg:
-            jobspec.setattr_shell_option("pty.capture", 1)
+        attrs = _job_attrs(locals(), cwd_default=True)
+        jobspec = alloc_jobspec(list(command or []), shape, attrs, bg=bg, cls=cls)
         return _apply_defaults(jobspec, "alloc", kwargs)
 
     @classmethod
@@ -349,8 +338,14 @@ class JobspecV1(Jobspec):
         unbuffered=False,
         args=None,
         **kwargs,
-    ):
-        """Build what ``fxbatch [options] SCRIPT`` builds, from a file or ``content``."""
+    ) -> JobspecV1:
+        """Build what ``fxbatch [options] SCRIPT`` builds, from a file path or ``content``.
+
+        The job is named after the script file (``batch`` for content);
+        ``wrap`` adds ``#!/bin/sh`` when the text has no ``#!`` line.
+        """
+        from .recipes import InstanceShape, batch_jobspec, wrap_script
+
         if script is not None and content is not None:
             raise TypeError("from_batch() accepts 'script' or 'content', not both")
         if script is None and content is None:
@@ -364,30 +359,20 @@ class JobspecV1(Jobspec):
         else:
             default_name = "batch"
         if wrap and not content.startswith("#!"):
-            content = "#!/bin/sh\n" + content
-        if nslots is None and nodes is None:
-            nslots = 1
-        nslots, exclusive = _slots_and_exclusive(nslots, nodes, exclusive, "from_batch")
-        jobspec = cls.from_batch_command(
-            content,
-            name or default_name,
-            args=args,
-            num_slots=nslots,
+            content = wrap_script(content)
+        shape = InstanceShape.resolve(
+            1 if nslots is None and nodes is None else nslots,
+            nodes,
+            exclusive,
+            "from_batch() requires nslots or nodes",
             cores_per_slot=cores_per_slot,
             gpus_per_slot=gpus_per_slot,
-            num_nodes=nodes,
             broker_opts=broker_opts,
-            exclusive=exclusive,
-            conf=normalize_conf(conf),
-            queue=queue,
-            bank=bank,
-            cwd=os.getcwd() if cwd is None else cwd,
-            output="flux-{{id}}.out" if output is None else output,
-            error=error,
-            input=input,
-            label_io=label_io,
-            unbuffered=unbuffered,
+            conf=conf,
         )
+        attrs = _job_attrs(locals(), cwd_default=True)
+        attrs.name = name or default_name
+        jobspec = batch_jobspec(content, list(args or []), shape, attrs, cls)
         return _apply_defaults(jobspec, "batch", kwargs)
 
 
@@ -403,15 +388,46 @@ def _node(count: int, exclusive: bool, slot: dict) -> dict:
     return node
 
 
-def _slots_and_exclusive(nslots, nodes, exclusive, caller: str):
-    if nslots is None:
-        if nodes is None:
-            raise ValueError(f"{caller}() requires nslots or nodes")
-        return nodes, True
-    return nslots, exclusive
+def _per_resource_option(kind, count) -> dict | None:
+    """The ``per-resource`` shell option of ``per_resource`` (None without one)."""
+    if kind is not None and count is not None:
+        if not isinstance(kind, str):
+            raise ValueError("per_resource_type must be a string")
+        if kind not in ("node", "core"):
+            raise ValueError(f"Invalid per_resource_type='{kind}' specified")
+        if not _is_int(count):
+            raise ValueError("per_resource_count must be an integer")
+        if count < 1:
+            raise ValueError("per_resource_count must be >= 1")
+        return {"type": kind, "count": count}
+    if kind is not None:
+        raise ValueError("must specify a per_resource_count with per_resource_type")
+    if count is not None:
+        raise ValueError("must specify a per_resource_type with per_resource_count")
+    return None
+
+
+def _job_attrs(arguments: dict, cwd_default: bool = False):
+    """The per-job attributes among a from_* method's arguments (``locals()``).
+
+    ``cwd_default``: no ``cwd`` means the current directory (from_alloc, from_batch).
+    """
+    from .recipes import JobAttrs
+
+    attrs = JobAttrs(**{name: arguments[name] for name in JobAttrs.__dataclass_fields__})
+    if cwd_default and attrs.cwd is None:
+        attrs.cwd = os.getcwd()
+    return attrs
+
+
+# the keyword arguments the low-level factories pass on to _set_extra_options
+_EXTRA_OPTIONS = JobspecV1._set_extra_options.__code__.co_varnames[
+    1 : JobspecV1._set_extra_options.__code__.co_argcount
+]
 
 
 def _apply_defaults(jobspec: JobspecV1, prog: str, kwargs: dict) -> JobspecV1:
+    # as Flux: the environment and default limits are propagated unless rules are given
     env = kwargs.pop("env", [])
     rlimit = kwargs.pop("rlimit", [])
     return jobspec.apply_options(prog=prog, env=env, rlimit=rlimit, **kwargs)

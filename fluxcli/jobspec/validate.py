@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections.abc as abc
-import json
 import math
 
 from .idset import parse_idset
@@ -258,34 +257,3 @@ def validate_v1(resources: abc.Sequence, tasks: abc.Sequence, attributes: abc.Ma
         if "per_slot" not in task["count"] and "total" not in task["count"]:
             raise ValueError("count per_slot or total must be set")
     validate_counts(resources)
-
-
-def jobspec_to_string(jobspec: Any) -> str:
-    """Accept a Jobspec, str or bytes and return JSON text."""
-    from .jobspec import Jobspec
-
-    if isinstance(jobspec, Jobspec):
-        return jobspec.dumps()
-    if isinstance(jobspec, bytes):
-        return jobspec.decode("utf-8", errors="surrogateescape")
-    if isinstance(jobspec, str):
-        return jobspec
-    if jobspec is None:
-        raise OSError(22, "jobspec must not be None/NULL")
-    raise TypeError("jobspec must be a Jobspec or string (either binary or unicode)")
-
-
-def validate_jobspec(jobspec: Any, require_version: int | None = None):
-    """Validate a jobspec (object, JSON str or bytes); return ``(True, Jobspec)``."""
-    from .jobspec import Jobspec
-    from .v1 import JobspecV1
-
-    obj = json.loads(jobspec_to_string(jobspec))
-    if obj is None:
-        return (1, "Unable to parse JSON")
-    if not isinstance(obj, dict):
-        raise TypeError("jobspec must be a JSON object")
-    validate_keys(TOP_LEVEL_KEYS, obj.keys())
-    if require_version == 1 or obj.get("version", 0) == 1:
-        return True, JobspecV1(**obj)
-    return True, Jobspec(**obj)

@@ -8,16 +8,21 @@ from .cliplugin import PluginArgsProxy
 from .hookspecs import hookimpl
 
 
+def make_alias(plugin: Any) -> dict[str, str]:
+    """``{unprefixed dest: dest}`` for the options of ``plugin`` whose dest was derived."""
+    return {
+        opt._unprefixed_dest: opt.dest
+        for opt in plugin.options
+        if getattr(opt, "_unprefixed_dest", None) and opt._unprefixed_dest != opt.dest
+    }
+
+
 class CLIPluginAdapter:
     """Wraps one CLIPlugin instance; its callbacks see their unprefixed dests."""
 
     def __init__(self, plugin: Any):
         self.plugin = plugin
-        self.alias = {
-            opt._unprefixed_dest: opt.dest
-            for opt in plugin.options
-            if getattr(opt, "_unprefixed_dest", None)
-        }
+        self.alias = make_alias(plugin)
         self.name = type(plugin).__name__
         self.path = getattr(plugin, "path", None)
         self.doc = type(plugin).__doc__ if "__doc__" in vars(type(plugin)) else None

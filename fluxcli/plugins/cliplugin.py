@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Any
 
@@ -36,7 +37,8 @@ class CLIPluginOption:
             self._unprefixed_dest = None
         else:
             self.dest = self.name[2:].replace("-", "_")
-            self._unprefixed_dest = name[2:].replace("-", "_") if prefix else None
+            # what the plugin's own code calls it: args.my_option reaches args.site_my_option
+            self._unprefixed_dest = name[2:].replace("-", "_")
         self.help = kwargs.get("help", "")
         self.metavar = kwargs.get("metavar")
         self.default = kwargs.get("default")
@@ -83,6 +85,18 @@ class CLIPlugin:
     def get_options(self) -> list[CLIPluginOption]:
         """The options this plugin registered."""
         return self.options
+
+    def help(self, option: CLIPluginOption) -> None:
+        """Print this plugin's documentation for ``--help=OPTION`` (plugins may override it).
+
+        Prints the class docstring on stdout, or says on stderr that there is none.
+        """
+        doc = type(self).__doc__ if "__doc__" in vars(type(self)) else None
+        if not doc:
+            print(f"No extra documentation for option `{option.name}` found.", file=sys.stderr)
+            return
+        text = inspect.cleandoc(doc)
+        print(f"\nDocumentation for plugin providing option `{option.name}`:\n\n{text}")
 
     def preinit(self, args: Any) -> None:
         """Called after parsing, before the jobspec is built."""

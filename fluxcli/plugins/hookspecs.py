@@ -30,8 +30,11 @@ def fluxcli_add_options(prog: str) -> list[Any] | None:
 def fluxcli_preinit(prog: str, args: Any) -> None:
     """Inspect or change the parsed options before the jobspec is built.
 
-    Runs after parsing, before resources are laid out; changes to ``args``
-    (e.g. setting ``args.nodes``) steer how the jobspec is created.
+    Runs after parsing on the command line, before resources are laid out;
+    changes to ``args`` (e.g. setting ``args.nodes``) steer how the jobspec
+    is created. For Python callers (``apply_options(prog=...)``,
+    ``JobspecV1.from_submit`` ...) it runs after the built-in options, just
+    before ``modify_jobspec``, as in Flux: resource sizes are fixed by then.
     """
 
 
@@ -39,7 +42,10 @@ def fluxcli_preinit(prog: str, args: Any) -> None:
 def fluxcli_modify_jobspec(prog: str, args: Any, jobspec: Any) -> None:
     """Change the jobspec after every built-in option has been applied.
 
-    Runs last in ``apply_options``; raise ValueError to reject the options.
+    Runs after the jobspec is built and every built-in option applied (by
+    the command pipeline, or by ``apply_options(prog=...)`` for Python
+    callers); ``args`` is the copy's own namespace under ``--cc``. Raise
+    ValueError to reject the options.
     """
 
 

@@ -74,14 +74,31 @@ def has_hookimpls(obj: Any) -> bool:
     )
 
 
+def _stat(path: str) -> tuple[int, int]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (0, 0)
+    return (info.st_mtime_ns, info.st_size)
+
+
+def fingerprint() -> tuple:
+    """What the loaded plugins depend on: search path, plugin files (and their stat), switches."""
+    files = tuple((path, _stat(path)) for path in path_files())
+    return (tuple(search_path()), files, bool(os.environ.get("FX_NO_ENTRYPOINT_PLUGINS")))
+
+
 def import_file(path: str) -> types.ModuleType:
-    """Import a plugin file under a unique module name."""
+    """Import a plugin file under a unique module name (again when the file changed)."""
     digest = f"{zlib.crc32(path.encode()):08x}"
     name = f"fluxcli_userplugin_{os.path.splitext(os.path.basename(path))[0]}_{digest}"
-    if name in sys.modules:
-        return sys.modules[name]
+    stamp = _stat(path)
+    module = sys.modules.get(name)
+    if module is not None and getattr(module, "__fluxcli_stamp__", None) == stamp:
+        return module
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    module.__fluxcli_stamp__ = stamp
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from typing import Any, ClassVar
@@ -9,7 +10,7 @@ from typing import Any, ClassVar
 import pluggy
 
 from . import hookspecs, loader
-from .adapter import CLIPluginAdapter
+from .adapter import CLIPluginAdapter, make_alias
 from .builtin import BUILTIN_PLUGINS
 
 COMMAND_NAMES = {
@@ -37,7 +38,7 @@ class CLIPluginRegistry:
     taken, is skipped with one warning line on stderr.
     """
 
-    _cache: ClassVar[dict[str, CLIPluginRegistry]] = {}
+    _cache: ClassVar[dict[str, tuple[tuple, CLIPluginRegistry]]] = {}
 
     def __init__(self, prog: str):
         self.prog = prog[5:] if prog.startswith("flux ") else prog
@@ -53,10 +54,17 @@ class CLIPluginRegistry:
 
     @classmethod
     def get(cls, prog: str) -> CLIPluginRegistry:
-        """The registry for ``prog``, built once per process."""
-        if prog not in cls._cache:
-            cls._cache[prog] = cls(prog)
-        return cls._cache[prog]
+        """The registry for ``prog`` as the plugin path is now.
+
+        Built again whenever the search path, its plugin files or the
+        entry-point switch changed since the last call (Flux loads its
+        plugins afresh each time), else reused.
+        """
+        stamp = loader.fingerprint()
+        cached = cls._cache.get(prog)
+        if cached is None or cached[0] != stamp:
+            cls._cache[prog] = (stamp, cls(prog))
+        return cls._cache[prog][1]
 
     @classmethod
     def clear_cache(cls) -> None:
@@ -132,6 +140,16 @@ class CLIPluginRegistry:
 
     # queries
     @property
+    def plugins(self) -> list[Any]:
+        """The loaded plugins: CLIPlugin instances, and hook modules or objects."""
+        return [getattr(r.plugin, "plugin", r.plugin) for r in self.records]
+
+    @staticmethod
+    def _make_alias(plugin: Any) -> dict[str, str]:
+        """The unprefixed-to-prefixed dest map a CLIPlugin's callbacks see (as Flux's)."""
+        return make_alias(plugin)
+
+    @property
     def options(self) -> list[Any]:
         """Every plugin option (each has ``name`` and ``dest``)."""
         return [opt for record in self.records for opt in record.options]
@@ -182,25 +200,27 @@ class CLIPluginRegistry:
             lines.append("")
         return "\n".join(lines)
 
-    def help_text(self, name: str) -> str | None:
-        """Documentation of the plugin providing option ``name`` (None if undocumented).
+    def print_help(self, name: str) -> None:
+        """``--help=OPTION``: the providing plugin prints its documentation.
 
-        Raises KeyError when no plugin provides the option.
+        Raises ValueError (``--help: no such option NAME``) when no plugin
+        provides the option.
         """
         found = self.find_option(name)
         if found is None:
-            raise KeyError(name)
+            raise ValueError(f"--help: no such option {name}")
         record, opt = found
-        if not record.doc:
-            return None
-        import inspect
-
-        return f"\nDocumentation for plugin providing option `{opt.name}`:\n\n{inspect.cleandoc(record.doc)}\n"
+        plugin = getattr(record.plugin, "plugin", None)
+        if plugin is not None and hasattr(plugin, "help"):
+            plugin.help(opt)
+        elif record.doc:
+            print(f"\nDocumentation for plugin providing option `{opt.name}`:\n")
+            print(inspect.cleandoc(record.doc))
+        else:
+            print(f"No extra documentation for option `{opt.name}` found.", file=sys.stderr)
 
 
 def _call_opt(func, prog: str):
     """Call an add-options hook implementation with only the arguments it names."""
-    import inspect
-
     params = inspect.signature(func).parameters
     return func(prog=prog) if "prog" in params else func()

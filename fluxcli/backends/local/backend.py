@@ -15,6 +15,7 @@ from ..contract import (
     JobRecord,
     OutputChunk,
     SubmitRequest,
+    UnknownJob,
     Unsupported,
 )
 from ..iodata import decode_data, encode_data
@@ -116,9 +117,9 @@ class LocalBackend(Backend):
         self, jobids: Sequence[int], log: str = "eventlog", follow: bool = True
     ) -> Iterator[JobEvent]:
         conn = self._stream_conn()
+        ids = [int(j) for j in jobids]
         try:
-            ids = [int(j) for j in jobids]
-            for message in conn.stream("watch_many", ids=ids, log=log, follow=follow):
+            for message in self._watch(conn, ids, log, follow):
                 event = message["event"]
                 yield JobEvent(
                     message["job"],
@@ -130,6 +131,19 @@ class LocalBackend(Backend):
                 )
         finally:
             conn.close()
+
+    def _watch(self, conn: Connection, ids: list[int], log: str, follow: bool) -> Iterator[dict]:
+        stream = conn.stream("watch_many", ids=ids, log=log, follow=follow)
+        try:
+            first = next(stream, None)
+        except RemoteError as exc:
+            if exc.errno == errno.ENOENT and "job" in str(exc):
+                unknown = str(exc).split()[1] if len(str(exc).split()) > 1 else ""
+                raise UnknownJob(self.format_id(int(unknown)) if unknown.isdigit() else unknown)
+            raise
+        if first is not None:
+            yield first
+            yield from stream
 
     def output(self, jobids: Sequence[int], follow: bool = True) -> Iterator[OutputChunk]:
         for event in self.events(jobids, "output", follow):

@@ -138,8 +138,18 @@ def start_instance(state_dir: str) -> None:
         log_path = os.path.join(state_dir, "instance.log")
         log = open_private(log_path, os.O_WRONLY | os.O_APPEND)
         try:
+            # -P and cwd="/": the installed fluxcli, never a package in the current
+            # directory; and the instance does not hold that directory
             proc = subprocess.Popen(
-                [sys.executable, "-m", "fluxcli.backends.local.daemon", "--state-dir", state_dir],
+                [
+                    sys.executable,
+                    "-P",  # never import fluxcli from the current directory
+                    "-m",
+                    "fluxcli.backends.local.instance.daemon",
+                    "--state-dir",
+                    os.path.abspath(state_dir),
+                ],
+                cwd="/",
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,

@@ -1,16 +1,31 @@
-"""The job shell's mustache tags (``{{id}}``, ``{{tmpdir}}``, ``{{task.rank}}`` ...)."""
+"""The two template languages of job options, shared by every backend and command.
+
+- Mustache tags (``{{id}}``, ``{{tmpdir}}``, ``{{task.rank}}`` ...) are the job
+  shell's: the submitting tools pass them through verbatim and a backend
+  renders them when the job runs (``render``, ``has_task_tags``).
+- Python format fields (``{cc}``, bulksubmit's ``{}``, ``{0.%}``, ``{seq}``)
+  are the submitting tools': they are replaced before the jobspec is built,
+  with any mustache tag protected (``protected_format``).
+"""
 
 from __future__ import annotations
 
 import re
 
-from fluxcli.jobspec.jobid import id_encode
+from .jobid import id_encode
 
 _TAG = re.compile(r"\{\{([^{}]+)\}\}")
+# mustache braces are swapped for these while str.format runs (as Flux does)
+_OPEN, _CLOSE = "=stache=", "=/stache="
 
 
 def render(text: str, job: dict, task: dict | None = None, node: dict | None = None) -> str:
-    """Replace known tags; unknown tags stay as they are (as in Flux)."""
+    """Replace the known tags of ``text``; unknown tags stay as they are (as in Flux).
+
+    ``job`` holds ``id``, ``name``, ``nnodes``, ``ntasks`` and ``tmpdir``;
+    ``task`` (``rank``, ``localid``) and ``node`` (``rank``, ``hostname``,
+    ``cores``, ``cores_idset``, ``gpus_idset``) when rendering per task or node.
+    """
 
     def value(match: re.Match) -> str:
         tag = match.group(1).strip()
@@ -21,7 +36,7 @@ def render(text: str, job: dict, task: dict | None = None, node: dict | None = N
 
 
 def has_task_tags(text: str) -> bool:
-    """True when a template names task- or node-specific values."""
+    """True when a template names task- or node-specific values (one file per task/node)."""
     return any(t.startswith(("task", "node")) for t in _TAG.findall(text))
 
 
@@ -61,3 +76,14 @@ def _lookup(tag: str, job: dict, task: dict | None, node: dict | None):
         if key in mapping:
             return mapping[key]
     return None
+
+
+def protected_format(text: str, *args: object, **kwargs: object) -> str:
+    """``text.format(*args, **kwargs)`` leaving every ``{{...}}`` mustache tag untouched.
+
+    Raises what ``str.format`` raises (IndexError, KeyError, ValueError,
+    AttributeError) for a field it cannot fill.
+    """
+    text = text.replace("{{", _OPEN).replace("}}", _CLOSE)
+    text = text.format(*args, **kwargs)
+    return text.replace(_OPEN, "{{").replace(_CLOSE, "}}")

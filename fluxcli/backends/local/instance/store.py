@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
+
+from fluxcli.jobspec.status import ACTIVE_STATES
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -24,7 +27,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     ntasks INTEGER, ncores INTEGER, nnodes INTEGER, duration REAL,
     result TEXT, waitstatus INTEGER, exception_type TEXT, exception_note TEXT,
     exception_severity INTEGER, ranks TEXT, pids TEXT, waited INTEGER DEFAULT 0,
-    umask INTEGER
+    umask INTEGER, output_paths TEXT, cputime REAL, maxrss INTEGER, nodelist TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE TABLE IF NOT EXISTS events (
@@ -36,11 +39,17 @@ INSERT_JOB = (
     "INSERT INTO jobs (id, userid, urgency, priority, flags, state, name, jobspec, "
     "t_submit, ntasks, ncores, nnodes, duration, umask) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
-ACTIVE_STATES = ("NEW", "DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP")
+ADDED_COLUMNS = {
+    "umask": "INTEGER",
+    "output_paths": "TEXT",
+    "cputime": "REAL",
+    "maxrss": "INTEGER",
+    "nodelist": "TEXT",
+}
 JOB_FIELDS = (
     "id userid urgency priority flags state name t_submit t_depend t_run t_cleanup "
     "t_inactive ntasks ncores nnodes duration result waitstatus exception_type "
-    "exception_note exception_severity ranks waited umask"
+    "exception_note exception_severity ranks waited umask output_paths cputime maxrss nodelist"
 ).split()
 
 
@@ -66,8 +75,9 @@ class Store:
         self.db.execute("PRAGMA wal_autocheckpoint=0")
         self.db.executescript(SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(jobs)")}
-        if "umask" not in columns:  # a database from before jobs had a umask
-            self.db.execute("ALTER TABLE jobs ADD COLUMN umask INTEGER")
+        for column, kind in ADDED_COLUMNS.items():  # a database from an older version
+            if column not in columns:
+                self.db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
         self.db.execute("BEGIN")
         self.dirty = False
         self.pending_inserts: list[tuple] = []
@@ -137,8 +147,14 @@ class Store:
             raise StoreError(str(exc)) from exc
 
     def checkpoint(self, truncate: bool = False) -> None:
-        """Fold the write-ahead log into the database (TRUNCATE also empties the file)."""
-        self.commit()
+        """Fold the write-ahead log into the database (TRUNCATE also empties the file).
+
+        Skipped while commits fail (a full disk): the job manager retries those.
+        """
+        try:
+            self.commit()
+        except StoreError:
+            return
         self.db.execute("COMMIT")
         try:
             self.db.execute(f"PRAGMA wal_checkpoint({'TRUNCATE' if truncate else 'PASSIVE'})")
@@ -155,9 +171,16 @@ class Store:
             return 0
 
     def close(self) -> None:
-        """Commit and close."""
-        self.commit()
-        self.db.execute("COMMIT")
+        """Commit and close; what cannot be committed (a full disk) is said, not raised:
+        the next instance adopts the jobs it concerns as still active."""
+        try:
+            self.commit()
+        except StoreError as exc:
+            print(f"job database: last changes not saved: {exc}", file=sys.stderr, flush=True)
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            pass
         self.db.close()
 
     # metadata
@@ -206,7 +229,7 @@ class Store:
         row = self.db.execute(
             f"SELECT {', '.join(JOB_FIELDS)} FROM jobs WHERE id=?", (jobid,)
         ).fetchone()
-        return dict(zip(JOB_FIELDS, row, strict=True)) if row else None
+        return _record(row) if row else None
 
     def jobspec(self, jobid: int) -> str | None:
         """A job's jobspec text."""
@@ -222,7 +245,7 @@ class Store:
             f"SELECT {', '.join(JOB_FIELDS)} FROM jobs WHERE state IN ({marks}) ORDER BY id",
             ACTIVE_STATES,
         ).fetchall()
-        return [dict(zip(JOB_FIELDS, row, strict=True)) for row in rows]
+        return [_record(row) for row in rows]
 
     def max_jobid(self) -> int:
         """The highest job id ever issued (ids keep growing across restarts)."""
@@ -248,7 +271,7 @@ class Store:
         sql += " ORDER BY id DESC"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [dict(zip(JOB_FIELDS, row, strict=True)) for row in self.db.execute(sql, args)]
+        return [_record(row) for row in self.db.execute(sql, args)]
 
     def counts(self) -> dict[str, int]:
         """Number of jobs in each state."""
@@ -295,3 +318,11 @@ class Store:
             "SELECT MAX(seq) FROM events WHERE jobid=? AND log=?", (jobid, log)
         ).fetchone()
         return 0 if row[0] is None else row[0] + 1
+
+
+def _record(row: tuple) -> dict:
+    """A job row as a dict (list-valued columns decoded)."""
+    record = dict(zip(JOB_FIELDS, row, strict=True))
+    record["output_paths"] = json.loads(record["output_paths"] or "[]")
+    record["nodelist"] = record["nodelist"] or ""
+    return record

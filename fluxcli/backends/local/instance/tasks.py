@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from fluxcli.jobspec.idset import encode_idset
 from fluxcli.jobspec.jobid import id_encode
-
-from .mustache import render
+from fluxcli.jobspec.status import exit_code  # noqa: F401 - execution imports it from here
+from fluxcli.jobspec.templates import render
 
 _RLIMIT = {n[7:].lower(): getattr(resource, n) for n in dir(resource) if n.startswith("RLIMIT_")}
 
@@ -182,10 +182,3 @@ def rlimit_numbers(rlimits: dict) -> dict[int, int]:
         if limit is not None:
             numbers[limit] = -1 if value in (-1, None) else int(value)
     return numbers
-
-
-def exit_code(status: int) -> int:
-    """Shell exit code of a task wait status (128+signal when signaled)."""
-    if status & 0x7F:
-        return 128 + (status & 0x7F)
-    return (status >> 8) & 0xFF

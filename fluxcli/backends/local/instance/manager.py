@@ -11,13 +11,14 @@ import time
 from collections.abc import Callable
 
 from fluxcli.jobspec import validate_jobspec
-from fluxcli.jobspec.jobid import id_encode
 
-from . import deps
+from .dependencies import Dependencies
 from .diskspace import SpaceGuard
+from .errors import RequestError
 from .execution import Execution
 from .job import FLAG_NOVALIDATE, FLAG_WAITABLE, VALID_FLAGS, Job, priority_of
 from .launcher import Launcher
+from .recovery import recover
 from .resources import (
     Allocation,
     ResourcePool,
@@ -41,14 +42,6 @@ WAL_CHECK_INTERVAL = 1.0
 LOG_END = {"eventlog": "clean", "exec": "done"}
 
 
-class RequestError(Exception):
-    """A request the instance refuses: errno and a message for the client."""
-
-    def __init__(self, errnum: int, message: str):
-        super().__init__(message)
-        self.errnum = errnum
-
-
 class JobManager:
     """Owns active jobs; every change is an event written to the store."""
 
@@ -63,12 +56,13 @@ class JobManager:
         self.watchers: dict[tuple[int, str], list[Callable]] = {}
         self.pending: list[Callable[[], None]] = []
         self.waiters: dict[int, list[Callable]] = {}
-        self.dependents: dict[int, list[tuple[int, str]]] = {}
         self.scheduler = Scheduler(self)
+        self.dependencies = Dependencies(self)
         self.launcher = Launcher(self._shells_lost)
         self.space = SpaceGuard(os.path.dirname(os.path.abspath(store.path)))
         self._wal_checked = 0.0
         self._flush_scheduled = False
+        self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
         self._last_id = self.store.max_jobid()
         self.epoch = float(self.store.get_meta("epoch", "0") or 0) or time.time()
@@ -80,17 +74,21 @@ class JobManager:
         self.pending.append(func)
         self._schedule_flush()
 
-    def _schedule_flush(self) -> None:
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            loop = asyncio.get_running_loop()
-            # rate-limited, not delayed: a quiet instance commits at once, a busy
-            # one at most every FLUSH_DELAY (bigger, cheaper transactions)
-            delay = self._last_flush + FLUSH_DELAY - loop.time()
-            if delay > 0:
-                loop.call_later(delay, self.flush)
-            else:
-                loop.call_soon(self.flush)
+    def _schedule_flush(self, urgent: bool = False) -> None:
+        loop = asyncio.get_running_loop()
+        if self._flush_scheduled:
+            if urgent and isinstance(self._flush_handle, asyncio.TimerHandle):
+                self._flush_handle.cancel()  # a job waits for this commit to start
+                self._flush_handle = loop.call_soon(self.flush)
+            return
+        self._flush_scheduled = True
+        # rate-limited, not delayed: a quiet instance commits at once, a busy
+        # one at most every FLUSH_DELAY (bigger, cheaper transactions)
+        delay = self._last_flush + FLUSH_DELAY - loop.time()
+        if delay > 0 and not urgent:
+            self._flush_handle = loop.call_later(delay, self.flush)
+        else:
+            self._flush_handle = loop.call_soon(self.flush)
 
     def flush(self) -> None:
         """Commit, then deliver notifications and replies that waited for it."""
@@ -150,6 +148,14 @@ class JobManager:
     def add_watcher(self, jobid: int, log: str, callback: Callable) -> None:
         """Call ``callback(seq, event)`` for each event of a job's log, once committed."""
         self.watchers.setdefault((jobid, log), []).append(callback)
+
+    def recover(self) -> None:
+        """Re-adopt jobs left active by a previous instance process."""
+        recover(self)
+
+    def remove_dependency(self, jobid: int, desc: str) -> None:
+        """A dependency of an active job is satisfied."""
+        self.dependencies.remove(jobid, desc)
 
     def remove_watcher(self, jobid: int, log: str, callback: Callable) -> None:
         """Stop calling ``callback`` (no error if it was not registered)."""
@@ -219,7 +225,7 @@ class JobManager:
         system = jobspec.get("attributes", {}).get("system", {})
         command = jobspec["tasks"][0]["command"]
         name = (system.get("job") or {}).get("name") or os.path.basename(command[0])
-        dependencies = self._check_dependencies(system.get("dependencies") or [], name, userid)
+        dependencies = self.dependencies.check(system.get("dependencies") or [], name, userid)
         now = time.time()
         job = Job(self.new_id(), userid, urgency, flags, jobspec, name, now, stdin_mode=stdin_mode)
         job.umask = umask
@@ -242,100 +248,18 @@ class JobManager:
             "umask": umask,
         }
         self.store.insert_job(record, jobspec_text)
-        self._plan(job)
+        self.plan(job)
         self.jobs[job.id] = job
         self.post(
             job, "submit", {"userid": userid, "urgency": urgency, "flags": flags, "version": 1}
         )
-        self._add_dependencies(job, dependencies)
+        self.dependencies.add(job, dependencies)
         self.post(job, "validate", {})
         self.set_state(job, "DEPEND")
-        self._maybe_depend(job)
+        self.maybe_depend(job)
         return job.id
 
-    def _check_dependencies(self, dependencies: list[dict], name: str, userid: int) -> list[tuple]:
-        checked = []
-        for dep in dependencies:
-            scheme, value = dep.get("scheme"), dep.get("value", "")
-            if scheme not in deps.SCHEMES:
-                raise RequestError(errno.EINVAL, f'dependency scheme "{scheme}" not supported')
-            if scheme == "singleton":
-                if not (self_name := name):
-                    raise RequestError(errno.EINVAL, "singleton jobs require a job name")
-                checked.append(("singleton", self_name, None))
-            elif scheme == "begin-time":
-                try:
-                    when = float(value)
-                    if when < 0:
-                        raise ValueError
-                except ValueError:
-                    raise RequestError(errno.EINVAL, f"Invalid begin-time={value}")
-                checked.append(("begin-time", when, None))
-            else:
-                try:
-                    target = deps.parse_target(scheme, value)
-                except deps.DependencyError as exc:
-                    raise RequestError(errno.EINVAL, str(exc))
-                record = self.store.job(target)
-                if record is None:
-                    raise RequestError(
-                        errno.ENOENT, f"dependency: {scheme}: id {value}: job not found"
-                    )
-                if record["userid"] != userid:
-                    raise RequestError(errno.EPERM, f"{scheme}: Permission denied for job {value}")
-                started = record["t_run"] is not None
-                if deps.outcome(scheme, record, started) is False:
-                    raise RequestError(
-                        errno.EINVAL,
-                        f"dependency: {scheme}: job {id_encode(target, 'f58')} failed or was canceled",
-                    )
-                checked.append((scheme, target, record))
-        return checked
-
-    def _add_dependencies(self, job: Job, dependencies: list[tuple]) -> None:
-        for scheme, target, record in dependencies:
-            if scheme == "begin-time":
-                desc = f"begin-time={target:.3f}"
-                job.deps.add(desc)
-                self.post(job, "dependency-add", {"description": desc})
-                delay = max(0.0, target - time.time())
-                asyncio.get_running_loop().call_later(delay, self.remove_dependency, job.id, desc)
-            elif scheme == "singleton":
-                desc = "singleton"
-                if any(
-                    j.name == job.name and j.userid == job.userid and j.id != job.id
-                    for j in self.jobs.values()
-                ):
-                    job.deps.add(desc)
-                    self.post(job, "dependency-add", {"description": desc})
-            else:
-                desc = deps.description(scheme, target)
-                if scheme == "after":
-                    self.post(
-                        job,
-                        "exception",
-                        {
-                            "type": "dependency",
-                            "severity": 3,
-                            "note": "dependency scheme 'after' is deprecated, use 'afterstart'",
-                            "userid": job.userid,
-                        },
-                    )
-                if deps.outcome(scheme, record, record["t_run"] is not None) is True:
-                    continue
-                job.deps.add(desc)
-                self.post(job, "dependency-add", {"description": desc})
-                self.dependents.setdefault(target, []).append((job.id, scheme))
-
-    def remove_dependency(self, jobid: int, desc: str) -> None:
-        job = self.jobs.get(jobid)
-        if job is None or desc not in job.deps:
-            return
-        job.deps.discard(desc)
-        self.post(job, "dependency-remove", {"description": desc})
-        self._maybe_depend(job)
-
-    def _plan(self, job: Job) -> None:
+    def plan(self, job: Job) -> None:
         """Read the resource request, then drop the parsed jobspec until the job runs."""
         try:
             job.request = request_from_jobspec(job.jobspec["resources"])
@@ -347,7 +271,7 @@ class JobManager:
             job.unsatisfiable = str(exc)
         job.jobspec = None  # reloaded from the store when the job starts
 
-    def _maybe_depend(self, job: Job) -> None:
+    def maybe_depend(self, job: Job) -> None:
         if job.state == "DEPEND" and not job.deps:
             self.post(job, "depend", {})
             self.set_state(job, "PRIORITY", t_depend=time.time())
@@ -362,72 +286,37 @@ class JobManager:
             return
         self.scheduler.add(job)
 
-    def _notify_dependents(self, job: Job, event: str) -> None:
-        waiting = self.dependents.get(job.id)
-        record = self.store.job(job.id) if waiting else None
-        for depid, scheme in list(waiting or []):
-            dependent = self.jobs.get(depid)
-            if dependent is None:
-                continue
-            result = deps.outcome(scheme, record, job.t_run is not None)
-            if result is None:
-                continue
-            self.dependents[job.id].remove((depid, scheme))
-            desc = deps.description(scheme, job.id)
-            if result:
-                self.remove_dependency(depid, desc)
-            else:
-                self.raise_exception(
-                    dependent,
-                    "dependency",
-                    0,
-                    f"dependency: {scheme}: job {id_encode(job.id, 'f58')} failed or was canceled",
-                )
-        if event == "clean":
-            self.dependents.pop(job.id, None)
-            for other in list(self.jobs.values()):
-                if (
-                    "singleton" in other.deps
-                    and other.name == job.name
-                    and other.userid == job.userid
-                ):
-                    if not any(
-                        j.name == job.name and j.id != other.id and j.state != "DEPEND"
-                        for j in self.jobs.values()
-                        if j.id != job.id
-                    ):
-                        self.remove_dependency(other.id, "singleton")
-                        break
-
-    # scheduling and execution
     def start_job(self, job: Job, alloc: Allocation) -> None:
         """Called by the scheduler with resources for ``job``."""
         job.alloc = alloc
         if job.jobspec is None:
             job.jobspec = json.loads(self.store.jobspec(job.id))
         self.post(job, "alloc", {"annotations": {"sched": {"resource_summary": alloc.summary()}}})
-        self.set_state(job, "RUN", ranks=json.dumps(alloc.to_dict()))
+        hosts = [self.nodes[rank].hostname for rank in sorted(alloc.cores)]
+        self.set_state(job, "RUN", ranks=json.dumps(alloc.to_dict()), nodelist=",".join(hosts))
         job.execution = Execution(self, job, self.nodes)
         # the decision to run is durable before anything runs: a job's command
         # runs at most once, even when the instance is killed right here
-        self.after_commit(lambda: asyncio.get_running_loop().create_task(job.execution.run()))
+        self.pending.append(lambda: asyncio.get_running_loop().create_task(job.execution.run()))
+        self._schedule_flush(urgent=True)
 
     def job_started(self, job: Job) -> None:
         job.t_run = time.time()
         self.post(job, "start", {})
         self.store.update_job(job.id, t_run=job.t_run)
-        self._notify_dependents(job, "start")
+        self.dependencies.notify(job, "start")
 
     def exec_done(self, job: Job, status: int) -> None:
         self.post(job, "finish", {"status": status})
-        self.set_state(job, "CLEANUP", t_cleanup=time.time(), waitstatus=status)
+        usage = job.execution.accounting() if job.execution is not None else {}
+        self.set_state(job, "CLEANUP", t_cleanup=time.time(), waitstatus=status, **usage)
         self.post(job, "release", {"ranks": "all", "final": True})
         self.pool.release(job.alloc)
         self.post(job, "free", {})
-        self._clean(job, status)
+        self.clean(job, status)
         self.scheduler.kick()
 
-    def _clean(self, job: Job, status: int | None) -> None:
+    def clean(self, job: Job, status: int | None) -> None:
         fatal = job.fatal
         if fatal is None:
             result = "COMPLETED" if status == 0 else "FAILED"
@@ -445,7 +334,7 @@ class JobManager:
             )
         self.set_state(job, "INACTIVE", **fields)
         del self.jobs[job.id]
-        self._notify_dependents(job, "clean")
+        self.dependencies.notify(job, "clean")
         for waiter in self.waiters.pop(job.id, []):
             self.pending.append(waiter)
 
@@ -465,7 +354,7 @@ class JobManager:
         job.fatal = {"type": etype, "note": note}
         if job.state in ("NEW", "DEPEND", "PRIORITY", "SCHED"):
             self.set_state(job, "CLEANUP", t_cleanup=time.time())
-            self._clean(job, None)
+            self.clean(job, None)
             self.scheduler.kick()
         elif job.state == "RUN" and job.execution is not None:
             if etype == "timeout":
@@ -541,81 +430,6 @@ class JobManager:
             job = self.jobs.get(jobid)
             if job is not None and job.execution is not None:
                 job.execution.shell_lost()
-
-    # recovery
-    def recover(self) -> None:
-        """Re-adopt jobs left active by a previous instance process."""
-        for record in self.store.active_jobs():
-            text = self.store.jobspec(record["id"])
-            jobspec = json.loads(text)
-            job = Job(
-                record["id"],
-                record["userid"],
-                record["urgency"],
-                record["flags"],
-                jobspec,
-                record["name"],
-                record["t_submit"],
-            )
-            job.duration = record["duration"] or 0.0
-            job.umask = record["umask"] if record["umask"] is not None else 0o022
-            for log in ("eventlog", "exec", "output"):
-                job.seq[log] = self.store.last_seq(job.id, log)
-            job.state = record["state"]
-            self.jobs[job.id] = job
-            self.post(job, "flux-restart", {})
-            if job.state in ("RUN", "CLEANUP"):
-                job.t_run = record["t_run"]
-                self.raise_exception(job, "exec", 0, "job was running when the instance stopped")
-                job.alloc = None
-                self.set_state(job, "CLEANUP", t_cleanup=time.time())
-                self.post(job, "release", {"ranks": "all", "final": True})
-                self.post(job, "free", {})
-                self._clean(job, None)
-            else:
-                self._readd_dependencies(job)
-                self._plan(job)
-                self.set_state(job, "DEPEND")
-                self._maybe_depend(job)
-
-    def _readd_dependencies(self, job: Job) -> None:
-        system = job.jobspec.get("attributes", {}).get("system", {})
-        removed = {
-            ev.get("context", {}).get("description")
-            for _, ev in self.store.events(job.id, "eventlog")
-            if ev["name"] == "dependency-remove"
-        }
-        for dep in system.get("dependencies") or []:
-            scheme, value = dep.get("scheme"), dep.get("value", "")
-            if scheme == "begin-time":
-                desc = f"begin-time={float(value):.3f}"
-                if desc not in removed:
-                    job.deps.add(desc)
-                    delay = max(0.0, float(value) - time.time())
-                    asyncio.get_running_loop().call_later(
-                        delay, self.remove_dependency, job.id, desc
-                    )
-            elif scheme in deps.DESCRIPTION:
-                target = deps.parse_target(scheme, value)
-                desc = deps.description(scheme, target)
-                if desc in removed:
-                    continue
-                record = self.store.job(target)
-                outcome = (
-                    deps.outcome(scheme, record, record["t_run"] is not None) if record else False
-                )
-                if outcome is None:
-                    job.deps.add(desc)
-                    self.dependents.setdefault(target, []).append((job.id, scheme))
-                elif outcome is False:
-                    job.deps.add(desc)
-                    asyncio.get_running_loop().call_soon(
-                        self.raise_exception,
-                        job,
-                        "dependency",
-                        0,
-                        f"dependency: {scheme}: job {id_encode(target, 'f58')} failed or was canceled",
-                    )
 
 
 def _notify(watcher: Callable, seq: int, event: dict) -> None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# job flags (RFC 21 submit context)
-FLAG_DEBUG = 2
-FLAG_WAITABLE = 4
-FLAG_NOVALIDATE = 8
-VALID_FLAGS = FLAG_DEBUG | FLAG_WAITABLE | FLAG_NOVALIDATE | 1
+from fluxcli.jobspec.status import SubmitFlag
+
+# job flags (RFC 21 submit context), plain ints: ``flags & ~VALID_FLAGS`` must see every bit
+FLAG_DEBUG = int(SubmitFlag.DEBUG)
+FLAG_WAITABLE = int(SubmitFlag.WAITABLE)
+FLAG_NOVALIDATE = int(SubmitFlag.NOVALIDATE)
+VALID_FLAGS = FLAG_DEBUG | FLAG_WAITABLE | FLAG_NOVALIDATE | int(SubmitFlag.PRE_SIGNED)
 
 PRIORITY_MAX = 4294967295
-STATES = ("NEW", "DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP", "INACTIVE")
 
 
 def priority_of(urgency: int) -> int:

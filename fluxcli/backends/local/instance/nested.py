@@ -17,7 +17,7 @@ import time
 
 from fluxcli.jobspec.jobid import id_encode
 
-from .statedir import open_private
+from ..statedir import open_private
 
 
 def is_broker_command(command: list[str]) -> bool:
@@ -75,8 +75,9 @@ class NestedInstance:
         try:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
+                "-P",  # never import fluxcli from the current directory
                 "-m",
-                "fluxcli.backends.local.daemon",
+                "fluxcli.backends.local.instance.daemon",
                 "--foreground",
                 "--state-dir",
                 self.state_dir,

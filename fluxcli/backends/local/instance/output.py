@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .mustache import has_task_tags, render
+from fluxcli.jobspec.templates import has_task_tags, render
 
 
 def open_output_file(path: str, append: bool, umask: int) -> int:
@@ -71,7 +71,7 @@ class OutputFiles:
         path = os.path.join(
             self.cwd, render(spec["path"], info, task_vars, node if per_task else None)
         )
-        if path not in self.fds:
+        if self.fds.get(path, -1) < 0:
             self.fds[path] = open_output_file(path, self.append, self.umask)
         return self.fds[path]
 
@@ -80,10 +80,10 @@ class OutputFiles:
         return list(self.fds)
 
     def close(self) -> None:
-        """Close every file."""
+        """Close every file (``paths()`` still names them)."""
         for fd in self.fds.values():
             try:
                 os.close(fd)
             except OSError:
                 pass
-        self.fds.clear()
+        self.fds = dict.fromkeys(self.fds, -1)

@@ -1,4 +1,4 @@
-"""The compiled job shell (jobshell.c): built once per machine with the system's C compiler.
+"""The compiled job-shell launcher (jobshell.c): built once per machine with the C compiler.
 
 Starting a job through a small C program costs about what spawning the task
 itself costs; forking a Python shell per job costs several times more. Where
@@ -37,8 +37,12 @@ def shell_program() -> str | None:
     """The path of the compiled shell, building it if needed; None to use the Python shell."""
     if os.environ.get("FX_JOBSHELL") == "python":
         return None
-    with open(SOURCE, "rb") as handle:
-        digest = hashlib.sha256(handle.read()).hexdigest()[:16]
+    try:
+        with open(SOURCE, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()[:16]
+    except OSError as exc:
+        print(f"job shell source missing ({exc}): job shells run in Python", file=sys.stderr)
+        return None
     directory = cache_dir()
     target = os.path.join(directory, f"fxjobshell-{digest}-{platform.machine()}")
     if os.access(target, os.X_OK) and _safe_dir(directory):

@@ -19,12 +19,15 @@ import sys
 import time
 import traceback
 
-from ..iodata import decode_data
+from fluxcli.jobspec.status import SubmitFlag, wait_error
+
+from ...iodata import decode_data
+from ..peercred import peer_uid
+from ..protocol import MAX_MESSAGE, BadRequest, decode_request, encode
 from . import checks
+from .errors import RequestError
 from .job import VALID_FLAGS
-from .manager import JobManager, RequestError
-from .peercred import peer_uid
-from .protocol import MAX_MESSAGE, BadRequest, decode_request, encode
+from .manager import JobManager
 from .subscriptions import HIGH_WATER, LOW_WATER, EventReader, Subscription
 
 DEFAULT_MAX_CONNECTIONS = 1024
@@ -234,7 +237,7 @@ class Connection:
         record = self.manager.store.job(jobid)
         if record is None:
             raise RequestError(errno.ENOENT, "unknown job id")
-        if not record["flags"] & 4:
+        if not record["flags"] & SubmitFlag.WAITABLE:
             raise RequestError(errno.EINVAL, "job is not waitable")
         if record["waited"]:
             raise RequestError(errno.ECHILD, "job result was already consumed")
@@ -307,12 +310,11 @@ def _umask(params: dict) -> int:
 
 
 def _wait_error(record: dict) -> str:
-    if record.get("exception_type"):
-        return f"Fatal exception type={record['exception_type']} {record.get('exception_note') or ''}".rstrip()
-    status = record.get("waitstatus") or 0
-    if status & 0x7F:
-        return f"task(s) killed by signal {status & 0x7F}"
-    return f"task(s) exited with exit code {(status >> 8) & 0xFF}"
+    return wait_error(
+        record.get("waitstatus"),
+        record.get("exception_type") or "",
+        record.get("exception_note") or "",
+    )
 
 
 def max_connections() -> int:

@@ -26,8 +26,8 @@ import sys
 import traceback
 from typing import TYPE_CHECKING
 
+from ..protocol import encode
 from .manager import LOG_END
-from .protocol import encode
 
 if TYPE_CHECKING:
     from .server import Connection

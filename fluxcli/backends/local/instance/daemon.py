@@ -1,4 +1,4 @@
-"""The instance process: ``python -m fluxcli.backends.local.daemon --state-dir DIR``."""
+"""The instance process: ``python -m fluxcli.backends.local.instance.daemon --state-dir DIR``."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import signal
 import sys
 import time
 
+from ..statedir import UnsafeInstanceError, check_state_dir, check_state_files, open_private
 from .manager import JobManager
 from .resources import Node, ResourcePool, discover_nodes
 from .server import Server
-from .statedir import UnsafeInstanceError, check_state_dir, check_state_files, open_private
 from .store import Store
 
 DEFAULT_IDLE_TIMEOUT = 600.0
@@ -64,6 +64,32 @@ class LoopErrorLog:
         self.last[text] = (now, 0)
         more = f" ({held} more like it in the last {now - logged:.0f}s)" if held else ""
         print(f"event loop: {text}{more}", file=self.stream or sys.stderr, flush=True)
+
+
+class LogStream:
+    """The instance's stdout or stderr (its log, on the state directory's device).
+
+    A line the device has no room for stays buffered (it is written with a later
+    one) or is dropped; the failure is never raised into the work that logged it.
+    """
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except (OSError, ValueError):
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
 
 
 def raise_nofile_limit() -> None:
@@ -150,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         default=float(os.environ.get("FX_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT)),
     )
     args = parser.parse_args(argv)
+    sys.stdout, sys.stderr = LogStream(sys.stdout), LogStream(sys.stderr)
     os.umask(0o077)  # lock, log, database, WAL and socket: the owner's only
     try:
         prepare_state_dir(args.state_dir)

@@ -13,10 +13,12 @@ import errno
 import math
 import signal
 
+from fluxcli.jobspec.status import STATES as JOB_STATES
+
+from ..protocol import INT64_MAX, INT64_MIN, BadRequest, check_json_text
 from . import deps
+from .errors import RequestError
 from .job import FLAG_NOVALIDATE
-from .manager import RequestError
-from .protocol import INT64_MAX, INT64_MIN, BadRequest, check_json_text
 
 REQUIRED = object()  # default of a parameter that must be given
 MAX_NOTE = 64 * 1024  # cancel reasons and exception notes
@@ -24,7 +26,6 @@ MAX_TYPE = 64  # exception types
 MAX_WATCH_IDS = 100_000  # jobs in one watch_many request
 MAX_RANKS = 1 << 20
 SEVERITY_MAX = 7
-JOB_STATES = ("NEW", "DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP", "INACTIVE")
 LOGS = ("eventlog", "exec", "output", "input")
 STDIN_MODES = ("null", "pipe")
 

@@ -8,7 +8,7 @@ import os
 from collections import deque
 from collections.abc import Callable
 
-from ..iodata import encode_data
+from ...iodata import encode_data
 
 READ_SIZE = 65536
 # stdin a job has not read yet that the instance holds; the client's next

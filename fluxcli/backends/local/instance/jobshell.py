@@ -1,10 +1,10 @@
 """The job shells of the local instance: a launcher process that starts one shell per job.
 
-Run as ``python -I -S jobshell.py FD [SHELL]`` by the instance (standard
-library only, so it starts fast and imports nothing of fluxcli). ``FD`` is a
+Run as ``python -I -S jobshell.py FD`` by the instance where the compiled
+launcher (jobshell.c, the same protocol in C) cannot be built: standard
+library only, so it starts fast and imports nothing of fluxcli. ``FD`` is a
 SOCK_SEQPACKET socket to the instance. The launcher is a child subreaper and
-starts a shell for each spawn request: the compiled ``SHELL`` (jobshell.c)
-when given, else a fork of itself running ``Shell``. Each shell is a child
+forks a shell (``Shell``) for each spawn request. Each shell is a child
 subreaper too, so every process a job starts stays below its shell whatever
 it does (``setsid``, daemonizing). The tasks' parent is their job's shell,
 never the instance: ``kill -9 $PPID`` in a task ends that job only.
@@ -346,9 +346,8 @@ class Shell:
 class Launcher:
     """Forks a shell per spawn request and reports how each shell ended."""
 
-    def __init__(self, sock: socket.socket, program: str | None = None):
+    def __init__(self, sock: socket.socket):
         self.sock = sock
-        self.program = program  # the compiled shell, if any
         self.shells: dict[int, int] = {}  # pid -> job id
         self.wakeup_r, self.wakeup_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
@@ -399,16 +398,7 @@ class Launcher:
         return True
 
     def start_shell(self, job: int, spec_fd: int, fds: list[int]) -> int:
-        """Start the shell of one job; return its pid."""
-        if self.program:
-            for fd in (spec_fd, *fds):
-                os.set_inheritable(fd, True)
-            argv = [self.program, str(self.sock.fileno()), str(spec_fd), ",".join(map(str, fds))]
-            try:
-                return os.posix_spawn(self.program, argv, os.environ)
-            finally:
-                for fd in (spec_fd, *fds):
-                    os.set_inheritable(fd, False)
+        """Fork the shell of one job; return its pid."""
         spec = decode_spec(os.pread(spec_fd, os.fstat(spec_fd).st_size, 0))
         for fd in fds:
             os.set_inheritable(fd, False)
@@ -469,8 +459,7 @@ def _job_of(data: bytes) -> int:
 
 def main() -> int:
     sock = socket.socket(fileno=int(sys.argv[1]))
-    os.set_inheritable(sock.fileno(), True)  # the compiled shells report on it
-    Launcher(sock, sys.argv[2] if len(sys.argv) > 2 else None).run()
+    Launcher(sock).run()
     return 0
 
 

@@ -52,8 +52,12 @@ class Launcher:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         if self.program is None:
             self.program = shell_program() or ""
+        if self.program:  # the compiled launcher forks a shell per job
+            argv = [self.program, "--launcher", str(theirs.fileno())]
+        else:
+            argv = [sys.executable, "-I", "-S", LAUNCHER, str(theirs.fileno())]
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", LAUNCHER, str(theirs.fileno()), self.program],
+            argv,
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             start_new_session=True,

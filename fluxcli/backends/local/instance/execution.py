@@ -4,7 +4,6 @@ stream through the instance; limits and signals are enforced here."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
 import shutil
@@ -12,10 +11,10 @@ import signal
 import tempfile
 from collections.abc import Callable
 
-from fluxcli.jobspec.fileref import check_file_name
 from fluxcli.jobspec.jobid import id_encode
+from fluxcli.jobspec.templates import render
 
-from .mustache import render
+from .jobfiles import extract_files
 from .output import LabelWriter, OutputFiles
 from .streams import STDIN_BACKLOG, OutputReader, StdinWriter, Utf8Splitter
 from .tasks import Task, exit_code, layout, rlimit_numbers, task_environment, taskmap
@@ -107,7 +106,7 @@ class Execution:
         try:
             self.tmpdir = tempfile.mkdtemp(prefix=f"fxjob-{id_encode(job.id, 'f58plain')}-")
             self.tasks = layout(job.jobspec, job.alloc, self.nodes)
-            self._extract_files()
+            extract_files(self.job.jobspec, self.tmpdir)
             self.manager.job_started(job)
             nnodes = len(job.alloc.cores)
             self.post(
@@ -142,30 +141,6 @@ class Execution:
         self.post("complete", {"status": status})
         self.post("done")
         self.manager.exec_done(job, status)
-
-    def _extract_files(self) -> None:
-        """Write ``--add-file`` files into the job's tmpdir (never outside it)."""
-        files = self.job.jobspec["attributes"]["system"].get("files") or {}
-        root = os.path.realpath(self.tmpdir)
-        for name, entry in files.items():
-            check_file_name(name)  # also for jobspecs submitted without validation
-            path = os.path.join(root, *name.split("/"))
-            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-            if not os.path.realpath(os.path.dirname(path)).startswith(root):
-                raise ValueError(f"file name {name!r} is not a relative path inside the job")
-            data = entry.get("data")
-            if entry.get("encoding") == "base64":
-                content = base64.b64decode(data)
-            elif isinstance(data, str):
-                content = data.encode()
-            else:
-                content = json.dumps(data).encode()
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-            try:
-                os.write(fd, content)
-                os.fchmod(fd, entry.get("mode", 0o600) & 0o7777)
-            finally:
-                os.close(fd)
 
     def _arm_timers(self) -> None:
         loop = asyncio.get_running_loop()
@@ -388,11 +363,24 @@ class Execution:
             },
         )
 
+    def accounting(self) -> dict:
+        """CPU seconds and peak memory of the job's process tree, and its output files."""
+        usage = self.usage or {}
+        return {
+            "cputime": usage.get("cputime"),
+            "maxrss": usage.get("maxrss"),
+            "output_paths": json.dumps(self.files.paths() if self.files else []),
+        }
+
     # output
     def _output(self, rank: int, stream: str, data: bytes) -> None:
         label = self.labels.get((rank, stream))
         if label is not None:
-            label.write(data)
+            if not self.output_lost:
+                try:
+                    label.write(data)
+                except OSError as exc:  # its file's device is full: say so, never cut it short
+                    self._lose_output(f"writing the {stream} file: {exc.strerror}")
             return
         if self.manager.out_of_space():
             self._lose_output()
@@ -401,19 +389,22 @@ class Execution:
         if fields:
             self.output({"stream": stream, "rank": str(rank), **fields})
 
-    def _lose_output(self) -> None:
+    def _lose_output(self, why: str | None = None) -> None:
         """Output that cannot be recorded ends the job, saying why."""
         if self.output_lost:
             return
         self.output_lost = True
-        self.manager.raise_exception(
-            self.job, "exec", 0, f"output lost: {self.manager.space_message()}"
-        )
+        why = why or self.manager.space_message()
+        self.manager.raise_exception(self.job, "exec", 0, f"output lost: {why}")
 
     def _eof(self, rank: int, stream: str) -> None:
         label = self.labels.get((rank, stream))
         if label is not None:
-            label.close()
+            try:
+                if not self.output_lost:
+                    label.close()
+            except OSError as exc:
+                self._lose_output(f"writing the {stream} file: {exc.strerror}")
         else:
             splitter = self.splitters.pop((rank, stream), None)
             rest = splitter.flush() if splitter is not None else None

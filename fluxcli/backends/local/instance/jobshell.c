@@ -1,9 +1,10 @@
-/* fluxcli job shell: the parent of one job's tasks (see jobshell.py for the protocol).
+/* fluxcli job shells: a launcher that forks the parent of each job's tasks
+ * (see jobshell.py, the same in Python, for the protocol).
  *
- * usage: fxjobshell REPORT_FD SPEC_FD FD,FD,...
- *   REPORT_FD  SOCK_SEQPACKET socket: one JSON report per datagram
- *   SPEC_FD    the job's spec (NUL-separated fields, written by jobshell.encode_spec)
- *   FD,...     the job's descriptors; the spec names them by index (0: control pipe)
+ * usage: fxjobshell --launcher SOCKET_FD
+ *   SOCKET_FD  SOCK_SEQPACKET socket to the instance: spawn requests in (the
+ *              job id, with the spec memfd and the job's descriptors attached),
+ *              one JSON report per datagram out
  *
  * A child subreaper: everything the tasks start stays below this process, and
  * all of it is killed when the tasks are done, on "K" from the instance, or
@@ -270,20 +271,30 @@ static void children_of(pid_t pid, pid_t **list, int *n, int *cap)
     closedir(dir);
 }
 
-/* SIGKILL every descendant until none is left (killed processes' children reparent here). */
-static void kill_tree(void)
+/* SIGKILL every descendant (but the trees of `skip`) until none is left: killed
+ * processes' children reparent here, so the next scan finds what they forked. */
+static void kill_tree(const pid_t *skip, int nskip, void (*collect)(void))
 {
     struct timespec pause = {0, 1000000};
     for (int round = 0; round < 10000; round++) {
         pid_t *list = NULL;
-        int n = 0, cap = 0;
+        int n = 0, cap = 0, top;
         children_of(getpid(), &list, &n, &cap);
+        top = 0;
+        for (int i = 0; i < n; i++) {  /* keep the children not in skip */
+            int skipped = 0;
+            for (int k = 0; k < nskip; k++)
+                skipped |= list[i] == skip[k];
+            if (!skipped)
+                list[top++] = list[i];
+        }
+        n = top;
         for (int i = 0; i < n; i++)  /* breadth first: the list grows as we go */
             children_of(list[i], &list, &n, &cap);
         for (int i = 0; i < n; i++)
             kill(list[i], SIGKILL);
         free(list);
-        reap();
+        collect();
         if (n == 0)
             return;
         nanosleep(&pause, NULL);
@@ -331,20 +342,9 @@ static void loop(int control, int sigfd)
     }
 }
 
-int main(int argc, char **argv)
+/* The shell of one job: fds[0] is its control pipe; report_fd and job_id are set. */
+static int run_shell(int spec_fd)
 {
-    if (argc != 4)
-        return 2;
-    report_fd = atoi(argv[1]);
-    int spec_fd = atoi(argv[2]);
-    for (char *p = argv[3]; *p; p++)
-        if (*p == ',')
-            nfds++;
-    fds = calloc(nfds + 2, sizeof(int));
-    nfds = 0;
-    for (char *tok = strtok(argv[3], ","); tok; tok = strtok(NULL, ","))
-        fds[nfds++] = atoi(tok);
-
     for (int i = 0; i < nfds; i++)  /* the tasks get only what their stdio names */
         fcntl(fds[i], F_SETFD, FD_CLOEXEC);
     fcntl(report_fd, F_SETFD, FD_CLOEXEC);
@@ -424,7 +424,7 @@ int main(int argc, char **argv)
         report("\"ev\":\"spawned\"");
         loop(job_fd(0), sigfd);
     }
-    kill_tree();
+    kill_tree(NULL, 0, reap);
     struct rusage usage;
     getrusage(RUSAGE_CHILDREN, &usage);
     report("\"ev\":\"done\",\"cputime\":%.6f,\"maxrss\":%ld",
@@ -432,4 +432,126 @@ int main(int argc, char **argv)
                (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6,
            usage.ru_maxrss * 1024L);
     return 0;
+}
+
+/* The launcher: forks a shell per spawn request (job id as the datagram, the
+ * spec memfd and the job's descriptors attached), reports shells that die
+ * abnormally, and ends every job when the instance goes away. */
+static pid_t *shells;
+static long *shell_jobs;
+static int nshells, shells_cap;
+
+static void launcher_collect(void);
+static int orphans_pending;
+
+static void launcher_collect(void)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (int i = 0; i < nshells; i++) {
+            if (shells[i] != pid)
+                continue;
+            if (status != 0) {  /* a normal end was reported by the shell itself */
+                job_id = shell_jobs[i];
+                report("\"ev\":\"shell-exit\",\"pid\":%d,\"status\":%d", (int)pid, status);
+                orphans_pending = 1;
+            }
+            shells[i] = shells[nshells - 1];
+            shell_jobs[i] = shell_jobs[--nshells];
+            break;
+        }
+    }
+}
+
+static int launcher_receive(int sock, int sigfd)
+{
+    char data[64];
+    char control[CMSG_SPACE(sizeof(int) * 256)];
+    struct iovec iov = {data, sizeof(data) - 1};
+    struct msghdr msg = {0};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0)
+        return errno == EINTR || errno == EAGAIN;
+    if (n == 0)
+        return 0;
+    data[n] = '\0';
+    int *received = NULL, nreceived = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            received = (int *)CMSG_DATA(c);
+            nreceived = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        }
+    }
+    job_id = strtol(data, NULL, 10);
+    if (nreceived < 1) {
+        report("\"ev\":\"failed\",\"message\":\"a spawn request without its spec\"");
+        return 1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sigfd);
+        signal(SIGINT, SIG_DFL);  /* blocked in the shell: it reaches the signalfd */
+        fds = calloc(nreceived + 1, sizeof(int));
+        nfds = nreceived - 1;
+        memcpy(fds, received + 1, nfds * sizeof(int));
+        _exit(run_shell(received[0]));
+    }
+    for (int i = 0; i < nreceived; i++)
+        close(received[i]);
+    if (pid < 0) {
+        report("\"ev\":\"failed\",\"message\":\"fork: %s\"", strerror(errno));
+        return 1;
+    }
+    if (nshells == shells_cap) {
+        shells_cap = shells_cap ? shells_cap * 2 : 64;
+        shells = realloc(shells, shells_cap * sizeof(pid_t));
+        shell_jobs = realloc(shell_jobs, shells_cap * sizeof(long));
+    }
+    shells[nshells] = pid;
+    shell_jobs[nshells++] = job_id;
+    return 1;
+}
+
+static int launcher_main(int sock)
+{
+    report_fd = sock;
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    signal(SIGINT, SIG_IGN);
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    int sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    struct pollfd pfd[2] = {{sock, POLLIN, 0}, {sigfd, POLLIN, 0}};
+    for (;;) {
+        if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+            break;
+        if (pfd[1].revents) {
+            struct signalfd_siginfo info;
+            while (read(sigfd, &info, sizeof(info)) == sizeof(info))
+                ;
+        }
+        if (pfd[0].revents && !launcher_receive(sock, sigfd))
+            break;
+        launcher_collect();
+        if (orphans_pending) {  /* a dead shell's tasks were left to us: end them */
+            orphans_pending = 0;
+            kill_tree(shells, nshells, launcher_collect);
+        }
+    }
+    kill_tree(NULL, 0, launcher_collect);  /* the instance is gone: so is every job */
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--launcher") == 0)
+        return launcher_main(atoi(argv[2]));
+    fprintf(stderr, "usage: %s --launcher SOCKET_FD\n", argv[0]);
+    return 2;
 }

@@ -1,0 +1,35 @@
+"""Environment settings with a value to check: one clear line for a bad one, before any work.
+
+The local instance reads these when it starts; a typo there would otherwise
+surface as an instance that failed to start, with the reason in its log.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+from fluxcli.errors import FluxcliError
+
+# variable → (what it must be, check)
+NUMERIC = {
+    "FX_IDLE_TIMEOUT": ("a number of seconds (0 = never)", lambda v: float(v) >= 0),
+    "FX_LOCAL_NODES": ("a whole number of nodes", lambda v: int(v) >= 1),
+    "FX_LOCAL_CORES_PER_NODE": ("a whole number of cores", lambda v: int(v) >= 0),
+}
+
+
+def _valid(check, text: str) -> bool:
+    try:
+        return bool(check(text)) and math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def check(environ: dict[str, str] | None = None) -> None:
+    """Raise FluxcliError naming the first variable whose value is not what it must be."""
+    environ = os.environ if environ is None else environ
+    for name, (must_be, test) in NUMERIC.items():
+        text = environ.get(name, "").strip()
+        if text and not _valid(test, text):
+            raise FluxcliError(f"{name}={environ[name]}: must be {must_be}")
