@@ -25,9 +25,9 @@ job.add_command(wait_event)
 
 
 def _exit_code(status: int | None) -> int:
-    from .status import finish_exit_code
+    from fluxcli.jobspec.status import exit_code
 
-    return 0 if status is None else finish_exit_code(status)
+    return 0 if status is None else exit_code(status)
 
 
 @job.command()
@@ -44,6 +44,7 @@ def _exit_code(status: int | None) -> int:
 @click.argument("jobids", nargs=-1, required=True)
 def status(verbose, exception_exit_code, as_json, jobids):
     """Wait for jobs; exit with the highest job exit status."""
+    from fluxcli.jobspec.status import term_signal
     from fluxcli.views.terminal import Terminal
 
     terminal = Terminal(TOOL)
@@ -65,9 +66,9 @@ def status(verbose, exception_exit_code, as_json, jobids):
         worst = max(worst, code, exception_exit_code if fatal else 0)
         if not verbose:
             continue
-        status = record.waitstatus or 0
-        if status & 0x7F:
-            terminal.info(f"{text}: job shell died by signal {status & 0x7F}")
+        signum = term_signal(record.waitstatus or 0)
+        if signum:
+            terminal.info(f"{text}: job shell died by signal {signum}")
         elif verbose > 1 or code:
             what = (
                 f"exception type={record.exception_type}"

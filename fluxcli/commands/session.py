@@ -24,11 +24,10 @@ import time
 from dataclasses import dataclass
 
 from fluxcli.errors import FluxcliError, describe
+from fluxcli.jobspec.status import Outcome, finish_message
 from fluxcli.views.display import open_display
 from fluxcli.views.terminal import Terminal, is_terminal
 from fluxcli.views.timeline import AttachTimeline
-
-from .status import Outcome, finish_message
 
 DOUBLE_CTRL_C = 2.0
 FORWARDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM, signal.SIGUSR1, signal.SIGUSR2)

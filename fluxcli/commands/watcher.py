@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import IO
 
 from fluxcli.errors import describe
+from fluxcli.jobspec.status import Outcome
 from fluxcli.views.display import open_display
 from fluxcli.views.progress import JobCounts
 from fluxcli.views.terminal import Terminal, is_terminal
 from fluxcli.views.timeline import WatchTimeline
 
 from .session import Feed
-from .status import Outcome
 
 TICK = 0.25  # seconds between redraws of a progress bar
 
