@@ -32,6 +32,7 @@ from fluxcli.views.timeline import AttachTimeline
 DOUBLE_CTRL_C = 2.0
 FORWARDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM, signal.SIGUSR1, signal.SIGUSR2)
 TICK = 0.25  # seconds between redraws of a live status line
+OUTPUT_WINDOW = 64  # output chunks read ahead of the terminal: a slow reader slows the stream
 
 
 @dataclass
@@ -62,13 +63,17 @@ class Feed:
     """Threads putting a backend's streams on one queue, for one consumer: the main thread.
 
     Each item is ``(kind, value)``: ``(KIND, record)``, then ``(KIND-end, None)``
-    or ``(KIND-error, exception)`` when the stream is over.
+    or ``(KIND-error, exception)`` when the stream is over. Output is read at
+    most ``OUTPUT_WINDOW`` chunks ahead of the consumer, so a reader that
+    stops (a full pipe) holds the stream back instead of filling memory.
+    Signal handlers may put items too (a SimpleQueue is reentrant).
     """
 
     def __init__(self, backend, jobids: list[int]):
         self.backend = backend
         self.jobids = jobids
         self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.room = threading.Semaphore(OUTPUT_WINDOW)
 
     def spawn(self, target, *args) -> None:
         """Run ``target`` in a daemon thread (nothing waits for it at exit)."""
@@ -77,6 +82,8 @@ class Feed:
     def _pump(self, kind: str, stream) -> None:
         try:
             for item in stream():
+                if kind == "output":
+                    self.room.acquire()
                 self.queue.put((kind, item))
             self.queue.put((f"{kind}-end", None))
         except Exception as exc:  # the consumer shows it as one line
@@ -86,9 +93,13 @@ class Feed:
         """The next item; ``idle()`` runs every ``tick`` seconds while none comes."""
         while True:
             try:
-                return self.queue.get(timeout=tick)
+                kind, item = self.queue.get(timeout=tick)
             except queue.Empty:
                 idle()
+                continue
+            if kind == "output":
+                self.room.release()
+            return kind, item
 
     def events(self, log: str, kind: str) -> None:
         """Feed the jobs' ``log`` as ``kind`` items."""
@@ -114,6 +125,7 @@ class JobSession:
         self.feed = Feed(backend, [self.jobid])
         self.last_sigint = float("-inf")
         self.raw: RawTerminal | None = None
+        self.exec_shown = False  # -vvv: the exec events, followed from the job's start to their end
 
     def run(self) -> int:
         """Follow the job; return its exit code (1 after a detach or an error)."""
@@ -129,8 +141,6 @@ class JobSession:
         )
         self.display.add_job(self.jobid)
         self.feed.events("eventlog", "event")
-        if opts.verbose > 2:
-            self.feed.events("exec", "exec")
         self.feed.output()
         if opts.stdin:
             self.feed.spawn(self._forward_stdin)
@@ -168,9 +178,8 @@ class JobSession:
 
     # the main loop
     def _loop(self, tick: float | None) -> int:
-        events_over = output_over = False
-        exec_over = self.options.verbose < 3  # -vvv shows the exec events to their end
-        while not (events_over and output_over and exec_over):
+        events_over = output_over = exec_over = False
+        while not (events_over and output_over and (exec_over or not self.exec_shown)):
             kind, item = self.feed.next(tick, self.display.tick)
             if kind == "event":
                 events_over = self._event(item)
@@ -204,6 +213,9 @@ class JobSession:
         """Show one main event; True once the session has seen what it waits for."""
         self.outcome.update(event.to_dict())
         self.display.event(event)
+        if event.name == "start" and self.options.verbose > 2 and not self.exec_shown:
+            self.exec_shown = True
+            self.feed.events("exec", "exec")
         if event.name == "start" and self.options.interactive and sys.stdin.isatty():
             self.raw = RawTerminal()
         return event.name in (self.options.wait_event, "clean")

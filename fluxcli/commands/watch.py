@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from .tools import click_run, open_backend
+from .tools import INTERRUPTED, click_run, open_backend
 
 TOOL = "fxwatch"
 # --filter names: job states and results, as flux watch / flux jobs take them
@@ -87,7 +87,10 @@ def watch(active, every, count, filters, progress, jps, label_io, verbose, color
     if verbose:
         terminal.info(f"Watching {len(ids)} jobs")
     options = WatchOptions(TOOL, verbose, "clean", True, label_io, progress, jps, color)
-    code = Watch(backend, options, [(jobid, None, None) for jobid in ids]).run()
+    try:
+        code = Watch(backend, options, [(jobid, None, None) for jobid in ids]).run()
+    except KeyboardInterrupt:  # stop watching; the jobs go on untouched
+        return INTERRUPTED
     return max(code, 1 if failed else 0)
 
 

@@ -64,18 +64,18 @@ class Watch:
         """Watch until every job is done; return the worst exit code."""
         opts = self.options
         exec_wait = opts.wait_event.startswith("exec.")
+        # the exec events, from the first start on (as the reference follows them)
+        self.exec_wanted = exec_wait or (opts.watch and opts.verbose > 1)
         self.feed.events("eventlog", "event")
-        if exec_wait or (opts.watch and opts.verbose > 1):
-            self.feed.events("exec", "exec")
         if opts.watch:
             self.feed.output()
         try:
-            code = self._loop(exec_wait)
+            code = self._loop()
         finally:
             self.display.close()
         return max(code, *(o.exit_code for o in self.outcomes.values()), 0)
 
-    def _loop(self, exec_wait: bool) -> int:
+    def _loop(self) -> int:
         done: set[int] = set()
         # all output is awaited only when the jobs are awaited to the end
         output_over = not (self.options.watch and self.options.wait_event == "clean")
@@ -95,6 +95,9 @@ class Watch:
             elif kind in ("event", "exec") and item.jobid not in done:
                 if kind == "event":
                     self.outcomes[item.jobid].update(item.to_dict())
+                    if item.name == "start" and self.exec_wanted:
+                        self.exec_wanted = False
+                        self.feed.events("exec", "exec")
                 self.display.event(item)
                 name = f"exec.{item.name}" if kind == "exec" else item.name
                 if name == self.options.wait_event or (kind == "event" and item.name == "clean"):
