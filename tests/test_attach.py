@@ -281,3 +281,15 @@ def test_progress_bar_with_watched_output(tmux):
     bar = next(i for i, line in enumerate(screen) if line.startswith("PD:0 R:0 CD:4 F:0"))
     assert sorted(screen[:bar]) == ["out1", "out2", "out3", "out4"]  # whole lines, above the bar
     assert "100.0%" in screen[bar] and screen[bar + 1] == "EXIT=0"
+
+
+def test_fxalloc_interactive_shell_on_a_terminal(tmux):
+    term = tmux("fxalloc -n1")
+    term.wait_for(r"[#$>]$")  # the nested instance's shell prompts (raw terminal, its pty)
+    term.keys("echo inside-$FX_URI", "Enter")
+    term.wait_for(r"^inside-local://")
+    term.keys("C-c")  # a key for the shell on the pty, not a signal to fxalloc
+    term.keys("exit 3", "Enter")
+    screen = term.wait_for(r"^EXIT=3$").string
+    assert "fxalloc: task(s) exited with exit code 3\nEXIT=3" in screen  # at column 0
+    assert "one more ctrl-C" not in screen

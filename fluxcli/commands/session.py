@@ -148,8 +148,7 @@ class JobSession:
         try:
             return self._loop(TICK if show_status else None)
         finally:
-            if self.raw is not None:
-                self.raw.restore()
+            self._cooked()
             for signum, handler in saved.items():
                 signal.signal(signum, handler)
             self.display.close()
@@ -203,6 +202,7 @@ class JobSession:
             elif kind == "output-error":
                 self.terminal.info(f"error reading output: {describe(item)}")
                 return max(self.outcome.exit_code, 1)
+        self._cooked()  # the job's pty is done with the keyboard: messages start at column 0
         if self.outcome.status:
             message = finish_message(self.outcome.status)
             if message:
@@ -219,6 +219,12 @@ class JobSession:
         if event.name == "start" and self.options.interactive and sys.stdin.isatty():
             self.raw = RawTerminal()
         return event.name in (self.options.wait_event, "clean")
+
+    def _cooked(self) -> None:
+        """The terminal back as it was (once)."""
+        if self.raw is not None:
+            self.raw.restore()
+            self.raw = None
 
     def _signal(self, signum: int, when: float) -> int | None:
         """Act on a signal; an exit code when the session ends (a detach)."""
