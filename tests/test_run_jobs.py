@@ -300,7 +300,14 @@ def test_fxalloc_command_and_bg(run):
 def test_fxjobs_and_fxwatch(run):
     jobid = run("fxsub", "echo", "watched").stdout.strip()
     proc = run("fxwatch", jobid)
-    assert proc.stdout == "watched\n" and "clean" in proc.stderr
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "watched\n", "")
+    proc = run("fxwatch", "-vv", jobid)
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "fxwatch: Watching 1 jobs"
+    assert re.fullmatch(rf"{jobid}: \d+\.\d{{3}}s: submit \{{.*\}}", lines[1])
+    finish = next(i for i, line in enumerate(lines) if " finish " in line)
+    assert re.fullmatch(rf"{jobid}: \d+\.\d{{3}}s: complete: status=0", lines[finish + 1])
+    assert re.fullmatch(rf"{jobid}: \d+\.\d{{3}}s: clean ", lines[-1])
     listing = run("fxjobs", "-a", "--count", "5").stdout
     assert listing.startswith("JOBID") and jobid in listing
     from fluxcli.jobspec import JobID
@@ -314,7 +321,8 @@ def test_instance_status(run):
     assert sum(len(n["cores"]) for n in info["resources"]) == NCORES
 
 
-def test_fxrun_ctrl_c_signals_then_cancels(tmp_path):
+def test_fxrun_ctrl_c_warns_then_cancels():
+    """As flux job attach: the first Ctrl-C reaches nothing, a second within 2 s cancels."""
     import signal as sig
     import subprocess
 
@@ -325,7 +333,8 @@ def test_fxrun_ctrl_c_signals_then_cancels(tmp_path):
             str(BIN / "fxrun"),
             "sh",
             "-c",
-            "trap 'echo got INT' INT; echo ready; while :; do sleep 1; done",
+            "trap 'echo got INT' INT; trap 'echo got USR1' USR1; echo ready; exec 2>/dev/null;"
+            " while :; do sleep 0.1; done",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -333,13 +342,19 @@ def test_fxrun_ctrl_c_signals_then_cancels(tmp_path):
         text=True,
     )
     assert proc.stdout.readline() == "ready\n"  # the job runs: signals now reach it
-    proc.send_signal(sig.SIGINT)  # once: forwarded to the job
-    assert proc.stdout.readline() == "got INT\n"
+    proc.send_signal(sig.SIGUSR1)  # forwarded
+    assert proc.stdout.readline() == "got USR1\n"
+    proc.send_signal(sig.SIGINT)  # once: a warning, nothing sent to the job
+    warning = "fxrun: one more ctrl-C within 2s to cancel or ctrl-Z to detach\n"
+    assert proc.stderr.readline() == warning
     proc.send_signal(sig.SIGINT)  # twice within 2 s: cancel
-    proc.send_signal(sig.SIGINT)
     out, err = proc.communicate(timeout=60)
-    assert "one more ctrl-C within 2s to cancel" in err
-    assert proc.returncode == 143 and "type=cancel" in err
+    assert "got INT" not in out and proc.returncode == 143
+    assert re.fullmatch(
+        r"\d+\.\d{3}s: job\.exception \S+ type=cancel severity=0 interrupted by ctrl-C\n"
+        r"fxrun: task\(s\) Terminated\n",
+        err,
+    )
 
 
 def test_gpus_are_scheduled_and_exported(tmp_path, run):
@@ -410,18 +425,19 @@ def test_fxrun_ctrl_c_then_ctrl_z_detaches(run):
     from conftest import BIN
 
     proc = subprocess.Popen(
-        [str(BIN / "fxrun"), "-v", "sh", "-c", "trap '' INT; echo ready; sleep 30"],
+        [str(BIN / "fxrun"), "-v", "sh", "-c", "echo ready; sleep 30"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
     )
+    jobid = proc.stderr.readline().removeprefix("jobid: ").strip()
     assert proc.stdout.readline() == "ready\n"
     proc.send_signal(sig.SIGINT)
-    time.sleep(0.3)
+    assert proc.stderr.readline().startswith("fxrun: one more ctrl-C within 2s")
     proc.send_signal(sig.SIGTSTP)
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0 and "detaching from" in err
-    jobid = err.split("jobid: ")[1].split()[0]
-    assert names(run, jobid)[-1] == "start"  # still running after the detach
+    # as flux job attach: a detach is not a success (exit 1); the job runs on
+    assert (proc.returncode, err) == (1, "fxrun: detaching...\n")
+    assert names(run, jobid)[-1] == "start"
     run("fxcancel", jobid)

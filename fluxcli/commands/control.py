@@ -8,7 +8,7 @@ import click
 
 from fluxcli.errors import describe
 
-from .tools import click_run, parse_jobid
+from .tools import click_run, open_backend, parse_jobid
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,14 +17,12 @@ from .tools import click_run, parse_jobid
 @click.argument("jobids", nargs=-1, required=True)
 def cancel(message, quiet, jobids):
     """Cancel one or more jobs (JOBID in any encoding)."""
-    from .submitting import open_handle
-
-    handle = open_handle()
+    backend = open_backend()
     failed = 0
     for text in jobids:
         jobid = parse_jobid(text)
         try:
-            handle.backend.cancel(int(jobid), message)
+            backend.cancel(int(jobid), message)
         except OSError as exc:
             failed += 1
             if not quiet:

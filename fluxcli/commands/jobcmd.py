@@ -1,4 +1,4 @@
-"""``fx job``: status, eventlog, id, urgency, kill, attach, wait-event."""
+"""``fx job``: status, attach, eventlog, wait-event, id, urgency, kill (as ``flux job`` has them)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import click
 
 from fluxcli.errors import FluxcliError
 
-from .tools import click_run, parse_jobid
+from .jobevents import eventlog, wait_event
+from .tools import click_run, known_job, open_backend, parse_jobid
+
+TOOL = "fx job"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,63 +20,114 @@ def job():
     """Inspect and control jobs."""
 
 
+job.add_command(eventlog)
+job.add_command(wait_event)
+
+
+def _exit_code(status: int | None) -> int:
+    from fluxcli.jobspec.status import exit_code
+
+    return 0 if status is None else exit_code(status)
+
+
 @job.command()
-@click.option("-v", "--verbose", count=True, help="Print each job's result")
+@click.option("-v", "--verbose", count=True, help="Increase verbosity")
 @click.option(
+    "-e",
     "--exception-exit-code",
     type=int,
     default=1,
-    show_default=True,
-    help="Exit code for jobs ended by an exception",
+    metavar="N",
+    help="Exit code for jobs ended solely by an exception (default 1)",
 )
+@click.option("-j", "--json", "as_json", is_flag=True, help="Print each job's result as JSON")
 @click.argument("jobids", nargs=-1, required=True)
-def status(verbose, exception_exit_code, jobids):
+def status(verbose, exception_exit_code, as_json, jobids):
     """Wait for jobs; exit with the highest job exit status."""
-    from .status import Outcome
-    from .submitting import open_handle
+    from fluxcli.jobspec.status import term_signal
+    from fluxcli.views.terminal import Terminal
 
-    backend = open_handle().backend
+    terminal = Terminal(TOOL)
+    backend = open_backend()
+    ids = [known_job(backend, text, "{}: No such job") for text in jobids]
+    if verbose and len(ids) > 1:
+        terminal.info(f"fetching status for {len(ids)} jobs")
+    for _ in backend.events(ids):  # every eventlog ends at clean
+        pass
+    if verbose and len(ids) > 1:
+        terminal.info("all done.")
     worst = 0
-    for text in jobids:
-        jobid = parse_jobid(text)
-        outcome = Outcome()
-        for event in backend.events([int(jobid)]):
-            outcome.update(event.to_dict())
-        code = outcome.exit_code
-        if outcome.status is None and outcome.fatal is not None:
-            code = exception_exit_code
-        if verbose:
-            word = "completed" if code == 0 else "failed"
-            print(f"{jobid}: {word} (exit {code})", file=sys.stderr)
-        worst = max(worst, code)
+    for text, jobid in zip(jobids, ids, strict=True):
+        record = backend.info(jobid)
+        if as_json:
+            print(json.dumps(_result(record), separators=(",", ":")), flush=True)
+        code = _exit_code(record.waitstatus)
+        fatal = record.exception_type is not None and record.exception_severity == 0
+        worst = max(worst, code, exception_exit_code if fatal else 0)
+        if not verbose:
+            continue
+        signum = term_signal(record.waitstatus or 0)
+        if signum:
+            terminal.info(f"{text}: job shell died by signal {signum}")
+        elif verbose > 1 or code:
+            what = (
+                f"exception type={record.exception_type}"
+                if fatal
+                else f"exited with exit code {code}"
+            )
+            terminal.info(f"{text}: {what}")
     return worst
 
 
-@job.command()
-@click.option("-f", "--follow", is_flag=True, help="Follow events until the job is clean")
-@click.option("-p", "--path", default="eventlog", help="eventlog, exec or output")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.argument("jobid")
-def eventlog(follow, path, fmt, jobid):
-    """Print a job's eventlog."""
-    from .submitting import open_handle
+def _result(record) -> dict:
+    """The fields of ``flux job status --json`` that a JobRecord holds."""
+    result = {"id": record.id, "t_submit": record.t_submit, "result": record.result}
+    for key in ("t_run", "t_cleanup", "waitstatus"):
+        if getattr(record, key) is not None:
+            result[key] = getattr(record, key)
+    result["exception_occurred"] = record.exception_type is not None
+    if record.exception_type is not None:
+        result["exception_type"] = record.exception_type
+        result["exception_severity"] = record.exception_severity
+        result["exception_note"] = record.exception_note or ""
+    return result
 
-    aliases = {"guest.exec.eventlog": "exec", "guest.output": "output"}
-    backend = open_handle().backend
-    jid = parse_jobid(jobid)
-    if backend.info(int(jid)) is None:
-        raise FluxcliError(f"job {jobid} not found")
-    for entry in backend.events([int(jid)], aliases.get(path, path), follow=follow):
-        event = entry.to_dict()
-        if fmt == "json":
-            print(json.dumps(event, separators=(",", ":")), flush=True)
-        else:
-            context = " ".join(
-                f"{k}={json.dumps(v, separators=(',', ':'))}"
-                for k, v in event.get("context", {}).items()
-            )
-            print(f"{event['timestamp']:.6f} {event['name']} {context}".rstrip(), flush=True)
-    return 0
+
+@job.command()
+@click.option("-l", "--label-io", is_flag=True, help="Label output with task ranks")
+@click.option("-u", "--unbuffered", is_flag=True, help="Accepted for compatibility")
+@click.option("-i", "--stdin-ranks", metavar="RANKS", help="Send stdin only to these task ranks")
+@click.option("-r", "--read-only", is_flag=True, help="Neither stdin nor signals reach the job")
+@click.option("-v", "--verbose", count=True, help="Increase verbosity")
+@click.option("-w", "--wait-event", default="clean", metavar="EVENT", help="Detach at EVENT")
+@click.option("-E", "--show-events", is_flag=True, help="Show the job's events on stderr")
+@click.option("-X", "--show-exec", is_flag=True, help="Show the exec events too")
+@click.option("--show-status", is_flag=True, help="Show the status line while pending")
+@click.option("-q", "--quiet", is_flag=True, help="Nothing on stderr but errors")
+@click.argument("jobid")
+def attach(label_io, unbuffered, stdin_ranks, read_only, verbose, wait_event, **show):
+    """Attach to a job: stream its output, forward stdin and signals, exit with its status."""
+    from .attach import stdin_ranks as parse_ranks
+    from .session import JobSession, SessionOptions
+
+    if stdin_ranks is not None and read_only:
+        raise FluxcliError("Do not use --stdin-ranks with --read-only")
+    backend = open_backend()
+    text = show.pop("jobid")
+    jobid = known_job(backend, text, "Failed to attach to {}: No such job")
+    level = 3 if show["show_exec"] else 2 if show["show_events"] else verbose
+    options = SessionOptions(
+        tool=TOOL,
+        wait_event=wait_event,
+        verbose=level,
+        label_io=label_io,
+        stdin=not read_only,
+        stdin_ranks=parse_ranks(stdin_ranks),
+        read_only=read_only,
+        show_status=True if show["show_status"] else None,
+        quiet=show["quiet"],
+    )
+    return JobSession(backend, jobid, options).run()
 
 
 @job.command("id")
@@ -108,9 +162,9 @@ def id_cmd(to, ids):
 @click.argument("urgency")
 def urgency(jobid, urgency):
     """Change a job's urgency (0-31, hold, default, expedite)."""
-    from .submitting import open_handle, parse_urgency
+    from .submitting import parse_urgency
 
-    open_handle().backend.set_urgency(int(parse_jobid(jobid)), parse_urgency(urgency))
+    open_backend().set_urgency(int(parse_jobid(jobid)), parse_urgency(urgency))
     return 0
 
 
@@ -121,65 +175,13 @@ def kill(sig, jobids):
     """Send a signal to running jobs."""
     from fluxcli.jobspec.signals import decode_signal
 
-    from .submitting import open_handle
-
     signum = decode_signal(sig)
-    backend = open_handle().backend
+    backend = open_backend()
     for text in jobids:
         backend.kill(int(parse_jobid(text)), signum)
     return 0
 
 
-@job.command("wait-event")
-@click.option("-t", "--timeout", type=float, help="Give up after this many seconds")
-@click.option("-p", "--path", default="eventlog")
-@click.argument("jobid")
-@click.argument("event")
-def wait_event(timeout, path, jobid, event):
-    """Wait for EVENT in a job's eventlog and print it."""
-    import threading
-
-    from .submitting import open_handle
-
-    backend = open_handle().backend
-    found: list = []
-
-    def follow():
-        for entry in backend.events([int(parse_jobid(jobid))], path):
-            if entry.name == event:
-                found.append(entry.to_dict())
-                return
-
-    thread = threading.Thread(target=follow, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise FluxcliError(f"wait-event timeout on event '{event}'")
-    if not found:
-        raise FluxcliError(f"event '{event}' never received")
-    print(json.dumps(found[0], separators=(",", ":")))
-    return 0
-
-
-@job.command()
-@click.option("-l", "--label-io", is_flag=True, help="Label output with task ranks")
-@click.argument("jobid")
-def attach(label_io, jobid):
-    """Attach to a job: stream its output and wait for it."""
-    from types import SimpleNamespace
-
-    from .attach import Attacher
-    from .submitting import open_handle
-
-    inv = SimpleNamespace(
-        name="fx job attach",
-        ns=SimpleNamespace(label_io=label_io, verbose=0, wait_event=None),
-        handle=open_handle(),
-        stdin_mode="null",
-    )
-    return Attacher(inv, parse_jobid(jobid)).run()
-
-
 def job_main(argv: list[str]) -> int:
     """Entry point of ``fx job``."""
-    return click_run(job, argv, "fx job")
+    return click_run(job, argv, TOOL)

@@ -9,7 +9,7 @@ import click
 
 from fluxcli.views.table import render_table
 
-from .tools import click_run
+from .tools import click_run, open_backend
 
 STATE_ABBREV = {
     "NEW": "N",
@@ -40,20 +40,16 @@ def _runtime(job: dict) -> str:
 def jobs(show_all, count, as_json, no_header):
     """List your jobs, newest first (active only unless -a)."""
     from fluxcli.backends.contract import JobFilter
-    from fluxcli.jobspec import JobID
 
-    from .submitting import open_handle
-
-    found = open_handle().backend.list_jobs(
-        JobFilter(states=None if show_all else ACTIVE, limit=count)
-    )
+    backend = open_backend()
+    found = backend.list_jobs(JobFilter(states=None if show_all else ACTIVE, limit=count))
     records = [r.to_dict() for r in found]
     if as_json:
         click.echo(json.dumps(records))
         return 0
     rows = [
         (
-            str(JobID(r["id"])),
+            backend.format_id(r["id"]),
             r["name"] or "",
             STATE_ABBREV.get(r["state"], r["state"]),
             str(r["ntasks"] or ""),

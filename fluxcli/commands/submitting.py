@@ -94,7 +94,7 @@ def submit_many(inv: Invocation, copies: list[Copy]) -> int:
         backend = inv.handle.backend
         for copy in copies:  # refused before anything is submitted
             backend.check(copy.jobspec)
-        requests = [SubmitRequest(copy.jobspec, urgency, int(flags)) for copy in copies]
+        requests = [SubmitRequest(copy.jobspec, urgency, int(flags), "pipe") for copy in copies]
         results = backend.submit(requests)
         for copy, result in zip(copies, results, strict=True):
             out, err = streams(copy.ns)

@@ -1,23 +1,19 @@
-"""Helpers shared by the small job-control commands (fxcancel, fx job, fx instance)."""
+"""Helpers shared by the small job-control commands (fxcancel, fxwatch, fxjobs, fx job, fx instance)."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 
 from fluxcli.errors import ExitCode, FluxcliError, describe
 
+INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
 
-def run_tool(name: str, func: Callable[[], int]) -> int:
-    """Run a tool body; errors become one ``NAME: error: ...`` line."""
-    from .base import report
 
-    try:
-        return func()
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:
-        return report(name, exc)
+def open_backend():
+    """The selected backend (``--backend``/FX_BACKEND/FX_URI/FLUX_URI, else local)."""
+    from fluxcli.backends import open_backend as open_selected
+
+    return open_selected()
 
 
 def parse_jobid(text: str):
@@ -30,6 +26,17 @@ def parse_jobid(text: str):
         raise FluxcliError(f"invalid job id '{text}'")
 
 
+def known_job(backend, text: str, message: str = "{}: job ID not found") -> int:
+    """The id of an existing job, or one line (``message`` with the id as typed) and exit 1."""
+    try:
+        jobid = backend.parse_id(text)
+    except ValueError:
+        raise FluxcliError(f"invalid job id '{text}'")
+    if backend.info(jobid) is None:
+        raise FluxcliError(message.format(text))
+    return jobid
+
+
 def click_run(command, argv: list[str], name: str) -> int:
     """Invoke a click command with our error format instead of click's."""
     import click
@@ -40,10 +47,12 @@ def click_run(command, argv: list[str], name: str) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.UsageError as exc:
+        if exc.ctx is not None:
+            print(exc.ctx.get_usage(), file=sys.stderr)
         print(f"{name}: error: {exc.format_message()}", file=sys.stderr)
         return int(ExitCode.USAGE)
-    except click.Abort:
-        return 130
+    except click.Abort:  # Ctrl-C: nothing is done to any job
+        return INTERRUPTED
     except FluxcliError as exc:
         print(f"{name}: error: {describe(exc)}", file=sys.stderr)
         return int(exc.exit_code)

@@ -1,117 +1,127 @@
-"""``--wait`` / ``--watch`` / ``--wait-event`` for fxsub and fxbulksubmit."""
+"""Watching many jobs: fxsub/fxbulksubmit ``--wait``/``--watch``/``--wait-event``, and fxwatch.
+
+Like the session of one attached job, producer threads put events and output
+on one queue and the main thread alone drives the display. Ctrl-C stops the
+watch (KeyboardInterrupt, exit 130 at the command's edge) and never touches
+the jobs. The exit code is the worst job's.
+"""
 
 from __future__ import annotations
 
-import json
-import threading
-import time
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO
 
-from .status import Outcome
+from fluxcli.errors import describe
+from fluxcli.jobspec.status import Outcome
+from fluxcli.views.display import open_display
+from fluxcli.views.progress import JobCounts
+from fluxcli.views.terminal import Terminal, is_terminal
+from fluxcli.views.timeline import WatchTimeline
+
+from .session import Feed
+
+TICK = 0.25  # seconds between redraws of a progress bar
 
 
-class JobWatcher:
-    """Follows many jobs' eventlogs (and output with --watch); exit code = the worst job's."""
+@dataclass
+class WatchOptions:
+    """What to wait for and what to show."""
 
-    def __init__(self, inv, submitted, start: float | None = None):
-        self.inv = inv
-        self.ns = inv.ns
-        self.jobs = {int(jobid): (jobid, out, err) for jobid, out, err in submitted}
-        self.outcomes = {jid: Outcome() for jid in self.jobs}
-        self.start = time.time() if start is None else start
-        self.wait_event = self.ns.wait_event or "clean"
-        self.lock = threading.Lock()
-        self.progress = None
+    tool: str
+    verbose: int = 0
+    wait_event: str = "clean"
+    watch: bool = False  # copy the jobs' output
+    label_io: bool = False
+    progress: bool = False
+    jps: bool = False
+    color: str | None = None
+
+
+class Watch:
+    """Follow ``jobs`` (id, stdout, stderr) until each reaches the awaited event."""
+
+    def __init__(
+        self, backend, options: WatchOptions, jobs: Sequence[tuple[int, IO | None, IO | None]]
+    ):
+        self.backend = backend
+        self.options = options
+        self.jobids = [int(jobid) for jobid, _, _ in jobs]
+        self.outcomes = {jobid: Outcome() for jobid in self.jobids}
+        self.terminal = Terminal(options.tool, options.verbose, options.color)
+        self.feed = Feed(backend, self.jobids)
+        live = options.progress and is_terminal(sys.stdout) and is_terminal(sys.stderr)
+        if options.progress and not is_terminal(sys.stdout):
+            self.terminal.warning("stdout is not a tty. Ignoring --progress option")
+        counts = JobCounts(self.jobids, options.jps) if live else None
+        timeline = WatchTimeline(backend.format_id, options.verbose, counts)
+        self.display = open_display(self.terminal, timeline, live=live, label_io=options.label_io)
+        for jobid, out, err in jobs:
+            self.display.add_job(int(jobid), out, err, prefix=f"{backend.format_id(int(jobid))}: ")
 
     def run(self) -> int:
-        backend = self.inv.handle.backend
-        threads = []
-        if self.ns.watch:
-            threads.append(threading.Thread(target=self._watch_output, daemon=True))
-        if self.ns.progress:
-            from fluxcli.views.progress import ProgressView
+        """Watch until every job is done; return the worst exit code."""
+        opts = self.options
+        exec_wait = opts.wait_event.startswith("exec.")
+        # the exec events, from the first start on (as the reference follows them)
+        self.exec_wanted = exec_wait or (opts.watch and opts.verbose > 1)
+        self.feed.events("eventlog", "event")
+        if opts.watch:
+            self.feed.output()
+        try:
+            code = self._loop()
+        finally:
+            self.display.close()
+        return max(code, *(o.exit_code for o in self.outcomes.values()), 0)
 
-            self.progress = ProgressView(len(self.jobs), jps=self.ns.jps)
-        for thread in threads:
-            thread.start()
-        exec_wait = self.wait_event.startswith("exec.")
+    def _loop(self) -> int:
         done: set[int] = set()
-        log = "exec" if exec_wait else "eventlog"
-        if exec_wait:
-            self._follow_main_in_background(backend)
-        for entry in backend.events(list(self.jobs), log):
-            jobid, event = entry.jobid, entry.to_dict()
-            if jobid in done:
-                continue
-            if not exec_wait:
-                self._on_event(jobid, event)
-            name = f"exec.{event['name']}" if exec_wait else event["name"]
-            if name == self.wait_event or event["name"] == "clean":
-                done.add(jobid)
-                self._final(jobid)
-        for thread in threads:
-            thread.join()
-        if self.progress:
-            self.progress.stop()
-        return max((o.exit_code for o in self.outcomes.values()), default=0)
+        # all output is awaited only when the jobs are awaited to the end
+        output_over = not (self.options.watch and self.options.wait_event == "clean")
+        tick = TICK if self.display.timeline.counts is not None else None
+        while len(done) < len(self.jobids) or not output_over:
+            kind, item = self.feed.next(tick, self.display.tick)
+            if kind == "output":
+                self.display.output(item)
+            elif kind == "output-end":
+                output_over = True
+            elif kind == "event-end":  # every eventlog ended (the awaited event never came)
+                for jobid in set(self.jobids) - done:
+                    self._done(jobid, done)
+            elif kind.endswith("-error"):
+                self.terminal.error(describe(item))
+                return 1
+            elif kind in ("event", "exec") and item.jobid not in done:
+                if kind == "event":
+                    self.outcomes[item.jobid].update(item.to_dict())
+                    if item.name == "start" and self.exec_wanted:
+                        self.exec_wanted = False
+                        self.feed.events("exec", "exec")
+                self.display.event(item)
+                name = f"exec.{item.name}" if kind == "exec" else item.name
+                if name == self.options.wait_event or (kind == "event" and item.name == "clean"):
+                    self._done(item.jobid, done)
+        return 0
 
-    def _follow_main_in_background(self, backend) -> None:
-        def follow():
-            for entry in backend.events(list(self.jobs)):
-                self._on_event(entry.jobid, entry.to_dict())
+    def _done(self, jobid: int, done: set[int]) -> None:
+        done.add(jobid)
+        self.display.finish(jobid)
 
-        thread = threading.Thread(target=follow, daemon=True)
-        thread.start()
 
-    def _on_event(self, jobid: int, event: dict) -> None:
-        outcome = self.outcomes[jobid]
-        outcome.update(event)
-        jid, out, err = self.jobs[jobid]
-        if self.ns.verbose > 1:
-            context = (
-                json.dumps(event.get("context", {}), separators=(",", ":"))
-                if event.get("context")
-                else ""
-            )
-            print(
-                f"{jid}: {event['timestamp'] - self.start:4.3f}s: {event['name']} {context}".rstrip(),
-                file=err,
-                flush=True,
-            )
-        if (
-            event["name"] == "exception"
-            and event.get("context", {}).get("severity") == 0
-            and not outcome.started
-        ):
-            ctx = event["context"]
-            print(
-                f"job.exception: type={ctx['type']} severity=0 {ctx.get('note', '')}".rstrip(),
-                file=err,
-                flush=True,
-            )
-        if self.progress:
-            self.progress.update(event["name"], event.get("context", {}))
+class JobWatcher(Watch):
+    """fxsub/fxbulksubmit: watch what was just submitted, as the options say."""
 
-    def _final(self, jobid: int) -> None:
-        if self.ns.verbose:
-            jid, out, err = self.jobs[jobid]
-            outcome = self.outcomes[jobid]
-            code = outcome.exit_code
-            word = "complete" if code == 0 else "failed"
-            print(
-                f"{jid}: {time.time() - self.start:4.3f}s: {word}: status={code}",
-                file=err,
-                flush=True,
-            )
-
-    def _watch_output(self) -> None:
-        from fluxcli.views.output import OutputCopier
-
-        backend = self.inv.handle.backend
-        copiers: dict[int, OutputCopier] = {}
-        for chunk in backend.output(list(self.jobs)):
-            jid, out, err = self.jobs[chunk.jobid]
-            if chunk.jobid not in copiers:
-                copiers[chunk.jobid] = OutputCopier(
-                    out, err, label=self.ns.label_io, prefix=f"{jid}: " if self.ns.label_io else ""
-                )
-            copiers[chunk.jobid].write(chunk)
+    def __init__(self, inv, submitted, start: float | None = None):
+        ns = inv.ns
+        options = WatchOptions(
+            tool=inv.name,
+            verbose=ns.verbose,
+            wait_event=ns.wait_event or "clean",
+            watch=ns.watch,
+            label_io=ns.label_io,
+            progress=ns.progress,
+            jps=ns.jps,
+            color=getattr(ns, "color", None),
+        )
+        super().__init__(inv.handle.backend, options, [(int(j), o, e) for j, o, e in submitted])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -19,13 +20,52 @@ _HEX_RE = re.compile(r"^0x[0-9a-fA-F]+\s*$")
 ENCODINGS = ("dec", "hex", "dothex", "kvs", "words", "f58", "f58plain", "emoji")
 
 
+# what Python's C locale coercion (PEP 538) puts in LC_CTYPE when it finds "C" or "POSIX"
+_COERCED = ("C.UTF-8", "C.utf8", "UTF-8")
+
+
 def _utf8_prefix() -> bool:
+    """``ƒ`` as Flux decides it: a UTF-8 LC_CTYPE, and FLUX_F58_FORCE_ASCII unset."""
     if os.environ.get("FLUX_F58_FORCE_ASCII") or os.environ.get("FX_F58_FORCE_ASCII"):
+        return False
+    env = os.environ
+    ctype = env.get("LC_CTYPE")
+    if ctype in _COERCED and not env.get("LC_ALL"):
+        # Python may have coerced a C locale (and turned on UTF-8 mode): ask what the
+        # process started with, as the C library of a Flux tool would have seen it
+        ctype = _initial_environ().get("LC_CTYPE")
+    name = env.get("LC_ALL") or ctype or env.get("LANG") or "C"
+    return _codeset_is_utf8(name)
+
+
+def _initial_environ() -> dict[str, str]:
+    """The environment this process was started with (Linux; elsewhere the current one)."""
+    try:
+        with open("/proc/self/environ", "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return dict(os.environ)
+    pairs = (item.partition(b"=") for item in raw.split(b"\0") if item)
+    return {os.fsdecode(k): os.fsdecode(v) for k, _, v in pairs}
+
+
+@functools.lru_cache(maxsize=8)
+def _codeset_is_utf8(name: str) -> bool:
+    """Whether the C library's locale ``name`` has the UTF-8 codeset (unknown: the C locale)."""
+    if name in ("C", "POSIX"):
         return False
     import locale
 
-    encoding = locale.getpreferredencoding(False) or ""
-    return encoding.replace("-", "").lower() == "utf8"
+    try:
+        saved = locale.setlocale(locale.LC_CTYPE)
+        try:
+            locale.setlocale(locale.LC_CTYPE, name)
+            codeset = locale.nl_langinfo(locale.CODESET)
+        finally:
+            locale.setlocale(locale.LC_CTYPE, saved)
+    except (locale.Error, AttributeError, ValueError):
+        return False
+    return codeset.replace("-", "").lower() == "utf8"
 
 
 def _f58_digits(value: int) -> str:

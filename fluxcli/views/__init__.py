@@ -1,4 +1,5 @@
-"""Renderers of what commands show people: progress bars and tables (stderr or stdout).
+"""What commands show people: the stderr terminal, displays, event lines, output, progress, tables.
 
-Views never talk to a backend; commands hand them data.
+Views never talk to a backend; commands hand them typed records
+(``JobEvent``, ``OutputChunk``). rich is imported only by a live display.
 """

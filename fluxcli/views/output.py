@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fluxcli.backends.contract import OutputChunk
+
+# cursor movement, scroll regions, screen erasing, alternate screen: what would
+# break a live bar if replayed (colours, ``ESC [ ... m``, are kept), as Flux strips them
+_CURSOR_ESCAPES = re.compile(
+    rb"\033\[[\d;]*r|\033\[[\d;]*[HJf]|\033\[[\d;]*[ABCD]|\033\[[\d;]*t"
+    rb"|\033\[\?[\d;]*[hl]|\0337|\0338|\033D|\033M|\033c"
+)
 
 
 def binary(stream: IO) -> IO[bytes]:
@@ -14,29 +23,51 @@ def binary(stream: IO) -> IO[bytes]:
     return getattr(stream, "buffer", stream)
 
 
-class OutputCopier:
-    """Writes output chunks to stdout/stderr; with labels, ``PREFIXRANK: line``."""
+def strip_cursor_escapes(data: bytes) -> bytes:
+    """``data`` without the escape sequences that move the cursor or clear the screen."""
+    return _CURSOR_ESCAPES.sub(b"", data)
 
-    def __init__(self, stdout: IO, stderr: IO, label: bool = False, prefix: str = ""):
-        self.streams = {"stdout": binary(stdout), "stderr": binary(stderr)}
+
+class OutputCopier:
+    """Writes output chunks to stdout/stderr; with labels, ``PREFIXRANK: line``.
+
+    ``sink`` replaces the direct write (a live view prints whole lines above
+    itself); ``whole_lines`` then holds back a line until its newline arrives.
+    """
+
+    def __init__(
+        self,
+        stdout: IO,
+        stderr: IO,
+        label: bool = False,
+        prefix: str = "",
+        sink: Callable[[str, bytes], None] | None = None,
+    ):
+        self.streams = {"stdout": stdout, "stderr": stderr}
         self.label = label
         self.prefix = prefix.encode()
+        self.sink = sink
         self.partial: dict[tuple[str, str], bytes] = {}
 
     def write(self, chunk: OutputChunk) -> None:
-        """Copy one chunk (a last unterminated labelled line is written at its end of file)."""
-        stream = self.streams.get(chunk.stream, self.streams["stdout"])
-        key = (chunk.stream, chunk.rank)
+        """Copy one chunk (a last unterminated line is written at its end of file)."""
+        name = chunk.stream if chunk.stream in self.streams else "stdout"
+        key = (name, chunk.rank)
         data = chunk.data
-        if self.label:
-            head = self.prefix + chunk.rank.encode() + b": "
+        if self.label or self.sink is not None:
+            head = self.prefix + chunk.rank.encode() + b": " if self.label else b""
             lines = (self.partial.pop(key, b"") + data).split(b"\n")
             rest = lines.pop()
             data = b"".join(head + line + b"\n" for line in lines)
             if chunk.eof and rest:
-                data += head + rest
+                data += head + rest + (b"\n" if self.sink is not None else b"")
             elif rest:
                 self.partial[key] = rest
-        if data:
-            stream.write(data)
-            stream.flush()
+        if not data:
+            return
+        if self.sink is not None:
+            self.sink(name, strip_cursor_escapes(data))
+            return
+        stream = binary(self.streams[name])
+        stream.write(data)
+        stream.flush()

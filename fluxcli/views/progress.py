@@ -1,56 +1,80 @@
-"""``--progress``: a rich progress bar of pending/running/complete/failed jobs."""
+"""``--progress``: counts of pending/running/complete/failed jobs, and the bar that shows them.
+
+``JobCounts`` is plain bookkeeping (the reference's rules: a job runs at
+``alloc``, completes or fails at ``finish``, fails at a fatal exception while
+pending, and advances the bar when its watch is over). ``make_bar`` builds the
+rich widget lazily; only the live display calls it.
+"""
 
 from __future__ import annotations
 
-import sys
 import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fluxcli.backends.contract import JobEvent
 
 
-class ProgressView:
-    """PD/R/CD/F counters and a bar on stderr (only when stdout is a terminal)."""
+class JobCounts:
+    """PD/R/CD/F counters over a fixed set of jobs."""
 
-    def __init__(self, total: int, jps: bool = False):
-        self.total = total
-        self.counts = {"PD": total, "R": 0, "CD": 0, "F": 0}
-        self.live = None
-        if not sys.stdout.isatty():
-            print(
-                "fluxcli: warning: stdout is not a tty. Ignoring --progress option", file=sys.stderr
-            )
-            return
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.live = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.percentage:>5.1f}%"),
-            TextColumn("{task.fields[rate]}") if jps else TimeElapsedColumn(),
-            console=Console(stderr=True, markup=False, highlight=False),
-        )
+    def __init__(self, jobids, jps: bool = False):
+        self.state = dict.fromkeys(jobids, "PD")
+        self.done: set[int] = set()
+        self.jps = jps
         self.start = time.monotonic()
-        self.task = self.live.add_task(self._text(), total=total, rate="")
-        self.live.start()
 
-    def _text(self) -> str:
-        c = self.counts
-        return f"PD:{c['PD']} R:{c['R']} CD:{c['CD']} F:{c['F']}"
+    @property
+    def total(self) -> int:
+        return len(self.state)
 
-    def update(self, name: str, context: dict) -> None:
-        if name == "alloc":
-            self.counts["PD"] -= 1
-            self.counts["R"] += 1
-        elif name == "finish":
-            self.counts["R"] -= 1
-            self.counts["CD" if context.get("status") == 0 else "F"] += 1
-        elif name == "exception" and context.get("severity") == 0 and self.counts["PD"] > 0:
-            self.counts["PD"] -= 1  # failed before it ran (e.g. unsatisfiable)
-            self.counts["F"] += 1
-        if self.live is not None:
-            done = self.counts["CD"] + self.counts["F"]
-            rate = f"{done / max(time.monotonic() - self.start, 1e-6):4.1f} job/s"
-            self.live.update(self.task, description=self._text(), completed=done, rate=rate)
+    def count(self, state: str) -> int:
+        """How many jobs are in ``state`` (PD, R, CD or F)."""
+        return sum(1 for value in self.state.values() if value == state)
 
-    def stop(self) -> None:
-        if self.live is not None:
-            self.live.stop()
+    def update(self, event: JobEvent) -> None:
+        """Follow one main-eventlog event of one job."""
+        current = self.state.get(event.jobid)
+        if current is None or event.log != "eventlog":
+            return
+        if event.name == "alloc" and current == "PD":
+            self.state[event.jobid] = "R"
+        elif event.name == "finish" and current in ("PD", "R"):
+            self.state[event.jobid] = "CD" if event.context.get("status") == 0 else "F"
+        elif event.name == "exception" and event.context.get("severity") == 0 and current == "PD":
+            self.state[event.jobid] = "F"
+
+    def finish(self, jobid: int) -> None:
+        """The watch of ``jobid`` is over: the bar advances."""
+        self.done.add(jobid)
+
+    def text(self) -> str:
+        """``PD:n R:n CD:n F:n``."""
+        return " ".join(f"{s}:{self.count(s)}" for s in ("PD", "R", "CD", "F"))
+
+    def rate(self) -> str:
+        """Jobs done per second so far (``--jps``)."""
+        elapsed = max(time.monotonic() - self.start, 1e-6)
+        return f"{len(self.done) / elapsed:4.1f} job/s"
+
+
+def make_bar(console: Any, counts: JobCounts) -> tuple[Any, Any]:
+    """A rich Progress (not started) showing ``counts`` and its task id."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>5.1f}%"),
+        TextColumn("{task.fields[rate]}") if counts.jps else TimeElapsedColumn(),
+        console=console,
+        auto_refresh=False,
+    )
+    task = progress.add_task(counts.text(), total=counts.total, rate="")
+    return progress, task
+
+
+def refresh_bar(progress: Any, task: Any, counts: JobCounts) -> None:
+    """Bring the bar up to date with ``counts`` and redraw it."""
+    progress.update(task, description=counts.text(), completed=len(counts.done), rate=counts.rate())
+    progress.refresh()

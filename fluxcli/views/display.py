@@ -1,0 +1,211 @@
+"""The Display protocol: how commands show jobs, with three faces.
+
+- ``RichLive``: stdio on a terminal; a live status line (one attached job
+  waiting) or a progress bar (``--progress``), with every other line printed
+  above it, never glued to it;
+- ``Lines``: not a terminal; plain lines, and job output byte for byte;
+- ``Null``: ``--quiet`` and tests; job output (data) only, no decorations.
+
+A display receives typed ``JobEvent`` and ``OutputChunk`` records and never a
+backend. What each event says is the timeline's business (views/timeline.py);
+the display decides where and how it lands. One thread (the command's main
+loop) drives a display; it needs no locks of its own.
+
+Example::
+
+    display = open_display(terminal, AttachTimeline("fxrun", "ƒ2"), live=True)
+    display.add_job(jobid)
+    display.event(event)      # lines on stderr, status line refreshed
+    display.output(chunk)     # bytes on stdout/stderr
+    display.close()
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+from .output import OutputCopier
+from .terminal import Terminal, is_terminal
+
+if TYPE_CHECKING:
+    from fluxcli.backends.contract import JobEvent, OutputChunk
+
+    from .progress import JobCounts
+
+
+class Timeline(Protocol):
+    """What a display asks of a timeline (views/timeline.py)."""
+
+    counts: JobCounts | None
+
+    def lines(self, event: JobEvent) -> list[str]: ...
+
+    def status_text(self, columns: int) -> str | None: ...
+
+
+class Display:
+    """Lines: every event line and job output written as it comes (the non-tty face)."""
+
+    def __init__(self, terminal: Terminal, timeline: Timeline, label_io: bool = False):
+        self.terminal = terminal
+        self.timeline = timeline
+        self.label_io = label_io
+        self.streams: dict[int, tuple[IO, IO]] = {}
+        self.copiers: dict[int, OutputCopier] = {}
+
+    def add_job(
+        self, jobid: int, stdout: IO | None = None, stderr: IO | None = None, prefix: str = ""
+    ) -> None:
+        """Show ``jobid``: its output goes to ``stdout``/``stderr``, labelled ``prefix`` with -l."""
+        out = stdout if stdout is not None else sys.stdout
+        err = stderr if stderr is not None else sys.stderr
+        self.streams[jobid] = (out, err)
+        self.copiers[jobid] = self._copier(out, err, prefix)
+
+    def _copier(self, out: IO, err: IO, prefix: str) -> OutputCopier:
+        return OutputCopier(out, err, label=self.label_io, prefix=prefix if self.label_io else "")
+
+    def event(self, event: JobEvent) -> None:
+        """Show what ``event`` says (event lines, exceptions, status, counts)."""
+        for text in self.timeline.lines(event):
+            self.line(text, event.jobid)
+        self.tick()
+
+    def output(self, chunk: OutputChunk) -> None:
+        """Copy a piece of a job's output."""
+        if chunk.jobid not in self.copiers:
+            self.add_job(chunk.jobid)
+        self.copiers[chunk.jobid].write(chunk)
+
+    def line(self, text: str, jobid: int | None = None) -> None:
+        """A line on the job's stderr (the terminal's when it has none of its own)."""
+        err = self.streams.get(jobid, (None, None))[1] if jobid is not None else None
+        if err is None or err is sys.stderr or err is self.terminal.stream:
+            self.terminal.write(text)
+            return
+        err.write(text + "\n")
+        err.flush()
+
+    def finish(self, jobid: int) -> None:
+        """The watch of ``jobid`` is over (the progress bar advances)."""
+        if self.timeline.counts is not None:
+            self.timeline.counts.finish(jobid)
+        self.tick()
+
+    def tick(self) -> None:
+        """Refresh what moves with time (nothing, when not on a terminal)."""
+
+    def close(self) -> None:
+        """Leave the screen clean; the last progress bar stays."""
+
+
+Lines = Display
+
+
+class Null(Display):
+    """No decorations at all: job output (data) is still copied."""
+
+    def line(self, text: str, jobid: int | None = None) -> None:
+        """Dropped."""
+
+
+class RichLive(Display):
+    """On a terminal: a live status line or progress bar under the lines printed above it."""
+
+    def __init__(self, terminal: Terminal, timeline: Timeline, label_io: bool = False):
+        super().__init__(terminal, timeline, label_io)
+        self.live: Any = None
+        self.output_seen = False  # output means the job started: no status line any more
+        self.task: Any = None
+        if timeline.counts is not None:  # the bar shows from the start
+            from .progress import make_bar
+
+            self.live, self.task = make_bar(terminal.console, timeline.counts)
+            self._start()
+
+    def _start(self) -> None:
+        self.live.start()
+        self.terminal.above = self._print_above
+
+    def _stop(self) -> None:
+        self.terminal.above = None
+        self.live.stop()
+        self.live = None
+
+    def _print_above(self, text: str) -> None:
+        from rich.text import Text
+
+        self.live.console.print(Text(text))
+
+    def _copier(self, out: IO, err: IO, prefix: str) -> OutputCopier:
+        if self.timeline.counts is None or not is_terminal(out):
+            return super()._copier(out, err, prefix)
+        # with a bar: whole lines printed above it (cursor escapes removed, as Flux does)
+        label, head = self.label_io, prefix if self.label_io else ""
+        return OutputCopier(out, err, label=label, prefix=head, sink=self._sink)
+
+    def _sink(self, stream: str, data: bytes) -> None:
+        from rich.text import Text
+
+        text = data.decode("utf-8", "replace")
+        if self.live is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        self.live.console.print(Text(text), end="")
+
+    def output(self, chunk: OutputChunk) -> None:
+        """Copy output; a status line goes away first (output means the job started)."""
+        if self.timeline.counts is None:
+            self.output_seen = True
+            if self.live is not None:
+                self._stop()
+        super().output(chunk)
+
+    def tick(self) -> None:
+        """Redraw the clock of the status line, or the bar."""
+        if self.timeline.counts is not None:
+            if self.live is not None:
+                from .progress import refresh_bar
+
+                refresh_bar(self.live, self.task, self.timeline.counts)
+            return
+        text = None
+        if not self.output_seen:
+            text = self.timeline.status_text(self.terminal.console.width)
+        if text is None:
+            if self.live is not None:
+                self._stop()
+            return
+        from rich.text import Text
+
+        if self.live is None:
+            from rich.live import Live
+
+            self.live = Live(
+                Text(text, no_wrap=True, overflow="crop"),
+                console=self.terminal.console,
+                auto_refresh=False,
+                transient=True,
+            )
+            self._start()
+        self.live.update(Text(text, no_wrap=True, overflow="crop"), refresh=True)
+
+    def close(self) -> None:
+        """Stop the live part (a status line vanishes, the bar stays at its last state)."""
+        if self.live is not None:
+            if self.timeline.counts is not None:
+                self.tick()
+            self._stop()
+
+
+def open_display(
+    terminal: Terminal, timeline: Timeline, live: bool = False, quiet: bool = False, **kw
+) -> Display:
+    """The face for this run: RichLive when ``live`` (the caller checked the terminals)."""
+    if quiet:
+        return Null(terminal, timeline, **kw)
+    if live:
+        return RichLive(terminal, timeline, **kw)
+    return Display(terminal, timeline, **kw)
