@@ -315,3 +315,25 @@ def test_man_fxsub_works_in_the_environment(run, tmp_path):
     assert where.returncode == 0 and where.stdout.strip().endswith("fxsub.1"), where.stderr
     page = subprocess.run(["man", "fxsub"], capture_output=True, text=True, env=env)
     assert "fxsub - enqueue a job" in page.stdout
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["fxsub", "--backend=nosuch", "true"],
+        ["fxrun", "--backend", "nosuch", "true"],
+        ["fxjobs", "--backend=nosuch"],
+        ["fxcancel", "--backend=nosuch", "f1"],
+        ["fx", "job", "status", "--backend=nosuch", "f1"],
+        ["fxwatch", "--backend=nosuch", "f1"],
+    ],
+)
+def test_every_tool_takes_backend(run, argv):
+    proc = run(*argv)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().endswith("backend 'nosuch' is not available (available: local)")
+
+
+def test_backend_local_is_the_local_instance(run):
+    assert run("fxrun", "--backend=local", "echo", "hi").stdout == "hi\n"
+    assert run("fxjobs", "--backend=local", "-a", "-c", "1").returncode == 0

@@ -69,4 +69,4 @@ def status(as_json):
 
 def instance_main(argv: list[str]) -> int:
     """Entry point of ``fx instance``."""
-    return click_run(instance, argv, "fx instance")
+    return click_run(instance, argv, "fx instance", backends=False)  # local by nature

@@ -30,9 +30,12 @@ class BackendHandle:
         self.backend.close()
 
 
+BACKEND: str | None = None  # what --backend named, on the commands that are not submitters
+
+
 def open_handle(backend: str | None = None) -> BackendHandle:
     """A handle on the backend ``--backend`` names, else the one the environment selects."""
-    return BackendHandle(backend)
+    return BackendHandle(backend or BACKEND)
 
 
 def _refuse_unsupported(inv: Invocation) -> None:

@@ -13,7 +13,9 @@ def open_backend():
     """The selected backend (``--backend``/FX_BACKEND/FX_URI/FLUX_URI, else local)."""
     from fluxcli.backends import open_backend as open_selected
 
-    return open_selected()
+    from .submitting import BACKEND
+
+    return open_selected(BACKEND)
 
 
 def parse_jobid(text: str):
@@ -37,10 +39,38 @@ def known_job(backend, text: str, message: str = "{}: job ID not found") -> int:
     return jobid
 
 
-def click_run(command, argv: list[str], name: str) -> int:
+def _select_backend(ctx, param, value) -> None:
+    if value:
+        from . import submitting
+
+        submitting.BACKEND = value
+
+
+def add_backend_option(command) -> None:
+    """``--backend NAME`` on ``command`` and each of its subcommands (what open_handle opens)."""
+    import click
+
+    if not any("--backend" in param.opts for param in command.params):
+        command.params.append(
+            click.Option(
+                ["--backend"],
+                metavar="NAME",
+                expose_value=False,
+                is_eager=True,
+                callback=_select_backend,
+                help="Use this backend (local, or one an installed package adds)",
+            )
+        )
+    for sub in getattr(command, "commands", {}).values():
+        add_backend_option(sub)
+
+
+def click_run(command, argv: list[str], name: str, backends: bool = True) -> int:
     """Invoke a click command with our error format instead of click's."""
     import click
 
+    if backends:
+        add_backend_option(command)
     try:
         result = command.main(args=argv, prog_name=name, standalone_mode=False)
         return int(result or 0)
