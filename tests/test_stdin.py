@@ -107,3 +107,13 @@ def test_stdin_that_never_ends_does_not_keep_fxrun_once_the_job_is_done(tmp_path
         assert out == b"done\n"
     finally:
         os.close(write_end)
+
+
+def test_input_ranks_beyond_the_job_are_dropped_with_a_warning(run):
+    """As flux job attach: --stdin-ranks is cut to the job's tasks, saying so."""
+    proc = run("fxrun", "-n2", "--input=1-2", "--label-io", "cat", input="hi\n")
+    assert proc.returncode == 0 and proc.stdout == "1: hi\n"
+    assert "fxrun: warning: adjusting --stdin-ranks from 1-2 to 1" in proc.stderr
+    proc = run("fxrun", "-n2", "--input=5", "cat", input="hi\n")
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert "fxrun: warning: adjusting --stdin-ranks from 5 to " in proc.stderr

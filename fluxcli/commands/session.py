@@ -158,13 +158,31 @@ class JobSession:
             fd = sys.stdin.fileno()
         except (OSError, ValueError):
             return
-        ranks = self.options.stdin_ranks
         try:
+            ranks = self._stdin_ranks()
             while data := os.read(fd, 65536):
                 self.backend.write_stdin(self.jobid, data, ranks)
             self.backend.write_stdin(self.jobid, None, ranks)
         except (OSError, FluxcliError):  # the job is gone or takes no input: nothing to send
             pass
+
+    def _stdin_ranks(self) -> list[int] | None:
+        """``--input=RANKS`` cut to the job's tasks once it starts, with a warning, as Flux does."""
+        ranks = self.options.stdin_ranks
+        if ranks is None:
+            return None
+        for event in self.backend.events([self.jobid], "exec"):
+            if event.name == "shell.start":
+                blocks = (event.context.get("taskmap") or {}).get("map") or []
+                size = sum(nnodes * ppn * repeat for _, nnodes, ppn, repeat in blocks)
+                kept = [rank for rank in ranks if rank < size]
+                if kept != ranks:
+                    from fluxcli.jobspec.idset import encode_idset
+
+                    before, after = encode_idset(ranks), encode_idset(kept)
+                    self.terminal.warning(f"adjusting --stdin-ranks from {before} to {after}")
+                return kept
+        return ranks
 
     def _on_signal(self, signum, frame) -> None:
         self.feed.queue.put(("signal", (signum, time.monotonic())))
