@@ -97,6 +97,24 @@ def kill_tree(reap, skip: set[int] | frozenset[int] = frozenset()) -> None:
         time.sleep(0.001)
 
 
+def ready(poller: select.poll, wakeup: int) -> list[int]:
+    """Wait; the descriptors ready other than the signal wake-up pipe (which is drained)."""
+    try:
+        events = poller.poll()
+    except InterruptedError:
+        return []
+    fds = []
+    for fd, _ in events:
+        if fd == wakeup:
+            try:
+                os.read(wakeup, 512)
+            except OSError:
+                pass
+        else:
+            fds.append(fd)
+    return fds
+
+
 def send(sock: socket.socket, message: dict) -> None:
     """One report to the instance (lost silently when the instance is gone)."""
     try:
@@ -286,17 +304,7 @@ class Shell:
         poller.register(self.wakeup_r, select.POLLIN)
         buffer = b""
         while self.tasks:
-            try:
-                events = poller.poll()
-            except InterruptedError:
-                events = []
-            for fd, _ in events:
-                if fd == self.wakeup_r:
-                    try:
-                        os.read(self.wakeup_r, 512)
-                    except OSError:
-                        pass
-                    continue
+            for _ in ready(poller, self.wakeup_r):
                 data = os.read(control, 4096)
                 if not data:  # the instance is gone: so is the job
                     return
@@ -361,17 +369,8 @@ class Launcher:
         poller.register(self.sock.fileno(), select.POLLIN)
         poller.register(self.wakeup_r, select.POLLIN)
         while True:
-            try:
-                events = poller.poll()
-            except InterruptedError:
-                events = []
-            for fd, _ in events:
-                if fd == self.wakeup_r:
-                    try:
-                        os.read(self.wakeup_r, 512)
-                    except OSError:
-                        pass
-                elif not self.receive():
+            for _ in ready(poller, self.wakeup_r):
+                if not self.receive():
                     self.shutdown()
                     return
             self.reap()
