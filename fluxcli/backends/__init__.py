@@ -11,7 +11,7 @@ from .contract import Backend
 
 BACKENDS = {"local": "fluxcli.backends.local.backend:LocalBackend"}
 # where the contract's documentation lives: every backend in BACKENDS passes
-# tests/backends/test_contract.py
+# tests/backends/contract.py
 
 
 ENTRY_POINT_GROUP = "fluxcli.backends"
