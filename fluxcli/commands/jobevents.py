@@ -7,7 +7,6 @@ import queue
 import sys
 import threading
 import time
-from dataclasses import dataclass
 
 import click
 
@@ -98,16 +97,20 @@ def eventlog(fmt, time_format, human, color, path, follow, jobid):
     return 0
 
 
-@dataclass
 class Wait:
     """What ``wait-event`` waits for: the ``count``-th ``name`` whose context matches."""
 
-    name: str
-    key: str | None = None
-    value: str | None = None
-    count: int = 1
-    verbose: bool = False
-    quiet: bool = False
+    def __init__(
+        self,
+        name: str,
+        key: str | None = None,
+        value: str | None = None,
+        count: int = 1,
+        verbose: bool = False,
+        quiet: bool = False,
+    ):
+        self.name, self.key, self.value, self.count = name, key, value, count
+        self.verbose, self.quiet = verbose, quiet
 
     def matches(self, event) -> bool:
         """Whether ``event`` is one the wait counts."""

@@ -21,7 +21,6 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
 
 from fluxcli.errors import FluxcliError, describe
 from fluxcli.jobspec.status import Outcome, finish_message
@@ -35,21 +34,33 @@ TICK = 0.25  # seconds between redraws of a live status line
 OUTPUT_WINDOW = 64  # output chunks read ahead of the terminal: a slow reader slows the stream
 
 
-@dataclass
 class SessionOptions:
-    """How to attach: what to show, what to forward, when to stop."""
+    """How to attach: what to show, what to forward, when to stop.
 
-    tool: str
-    wait_event: str = "clean"
-    verbose: int = 0
-    label_io: bool = False
-    stdin: bool = False  # forward this process's stdin to the job
-    stdin_ranks: list[int] | None = None
-    interactive: bool = False  # the job's pty gets the keyboard (raw terminal once it starts)
-    read_only: bool = False  # leave signals alone: nothing reaches the job
-    show_status: bool | None = None  # None: when stdin, stdout and stderr are terminals
-    quiet: bool = False
-    color: str | None = None
+    ``stdin``: forward this process's stdin to the job; ``interactive``: the
+    job's pty gets the keyboard (raw terminal once it starts); ``read_only``:
+    no signal reaches the job; ``show_status`` None: a status line when stdin,
+    stdout and stderr are terminals.
+    """
+
+    def __init__(
+        self,
+        tool: str,
+        wait_event: str = "clean",
+        verbose: int = 0,
+        label_io: bool = False,
+        stdin: bool = False,
+        stdin_ranks: list[int] | None = None,
+        interactive: bool = False,
+        read_only: bool = False,
+        show_status: bool | None = None,
+        quiet: bool = False,
+        color: str | None = None,
+    ):
+        self.tool, self.wait_event, self.verbose = tool, wait_event, verbose
+        self.label_io, self.stdin, self.stdin_ranks = label_io, stdin, stdin_ranks
+        self.interactive, self.read_only, self.show_status = interactive, read_only, show_status
+        self.quiet, self.color = quiet, color
 
 
 def interactive_stdio() -> bool:

@@ -9,9 +9,6 @@ the jobs. The exit code is the worst job's.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import IO
 
 from fluxcli.errors import describe
 from fluxcli.jobspec.status import Outcome
@@ -22,21 +19,30 @@ from fluxcli.views.timeline import WatchTimeline
 
 from .session import Feed
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import IO
+
 TICK = 0.25  # seconds between redraws of a progress bar
 
 
-@dataclass
 class WatchOptions:
-    """What to wait for and what to show."""
+    """What to wait for and what to show (``watch``: copy the jobs' output)."""
 
-    tool: str
-    verbose: int = 0
-    wait_event: str = "clean"
-    watch: bool = False  # copy the jobs' output
-    label_io: bool = False
-    progress: bool = False
-    jps: bool = False
-    color: str | None = None
+    def __init__(
+        self,
+        tool: str,
+        verbose: int = 0,
+        wait_event: str = "clean",
+        watch: bool = False,
+        label_io: bool = False,
+        progress: bool = False,
+        jps: bool = False,
+        color: str | None = None,
+    ):
+        self.tool, self.verbose, self.wait_event, self.watch = tool, verbose, wait_event, watch
+        self.label_io, self.progress, self.jps, self.color = label_io, progress, jps, color
 
 
 class Watch:

@@ -23,25 +23,31 @@ Example::
 from __future__ import annotations
 
 import sys
-from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from .output import OutputCopier
 from .terminal import Terminal, is_terminal
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
 if TYPE_CHECKING:
+    from typing import IO, Any
+
     from fluxcli.backends.contract import JobEvent, OutputChunk
 
     from .progress import JobCounts
 
 
-class Timeline(Protocol):
-    """What a display asks of a timeline (views/timeline.py)."""
+class Timeline:
+    """What a display asks of a timeline (AttachTimeline, WatchTimeline in views/timeline.py)."""
 
-    counts: JobCounts | None
+    counts: JobCounts | None = None
 
-    def lines(self, event: JobEvent) -> list[str]: ...
+    def lines(self, event: JobEvent) -> list[str]:
+        """The lines ``event`` prints on its job's stderr."""
+        raise NotImplementedError
 
-    def status_text(self, columns: int) -> str | None: ...
+    def status_text(self, columns: int) -> str | None:
+        """The live status line now (None: nothing to show)."""
+        raise NotImplementedError
 
 
 class Display:

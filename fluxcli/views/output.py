@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
 if TYPE_CHECKING:
+    from typing import IO
+
     from fluxcli.backends.contract import OutputChunk
 
 # cursor movement, scroll regions, screen erasing, alternate screen: what would

@@ -9,9 +9,11 @@ rich widget lazily; only the live display calls it.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
 if TYPE_CHECKING:
+    from typing import Any
+
     from fluxcli.backends.contract import JobEvent
 
 

@@ -15,7 +15,10 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import IO, Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 COLOR_CHOICES = ("auto", "always", "never")
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up matters
 if TYPE_CHECKING:
     from fluxcli.backends.contract import JobEvent
 
