@@ -11,6 +11,7 @@ class ExitCode(IntEnum):
     OK = 0
     FAILURE = 1
     USAGE = 2
+    INTERRUPTED = 130  # a command ended by Ctrl-C (the shell's 128 + SIGINT)
 
 
 class FluxcliError(Exception):

@@ -337,3 +337,12 @@ def test_every_tool_takes_backend(run, argv):
 def test_backend_local_is_the_local_instance(run):
     assert run("fxrun", "--backend=local", "echo", "hi").stdout == "hi\n"
     assert run("fxjobs", "--backend=local", "-a", "-c", "1").returncode == 0
+
+
+def test_bad_color_refused_before_submitting(run):
+    before = run("fxjobs", "-a", "--json").stdout
+    proc = run("fxrun", "--color=bogus", "echo", "hi")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "invalid --color value 'bogus'" in proc.stderr
+    assert run("fxjobs", "-a", "--json").stdout == before
+    assert run("fxrun", "--color=never", "echo", "hi").stdout == "hi\n"

@@ -91,7 +91,7 @@ def run_command(prog: str, name: str, argv: list[str], handler: Callable[[Invoca
         inv = Invocation(prog, name, ns, parsed, registry, command)
         return handler(inv)
     except KeyboardInterrupt:
-        return 130
+        return int(ExitCode.INTERRUPTED)
     except UsageError as exc:
         return report(name, exc)
     except Exception as exc:

@@ -304,6 +304,13 @@ OPTIONS: list[OptionDef] = [
         **MULTI,
     ),
     _o(
+        "--color color",
+        "SRKBA",
+        OTHER,
+        metavar="WHEN",
+        help="Colour on the terminal: auto (default, off with NO_COLOR), always, never",
+    ),
+    _o(
         "--backend backend",
         "SRKBA",
         OTHER,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from fluxcli.errors import FluxcliError, describe
+from fluxcli.errors import FluxcliError, UsageError, describe
 from fluxcli.jobspec.status import parse_flags, parse_urgency
 
 from .base import Invocation
@@ -39,7 +39,11 @@ def open_handle(backend: str | None = None) -> BackendHandle:
 
 
 def _refuse_unsupported(inv: Invocation) -> None:
-    # an option no backend here can honour is refused, never silently dropped
+    # an option no backend here can honour is refused, never silently dropped;
+    # a bad view option too, before anything is submitted
+    color = getattr(inv.ns, "color", None)
+    if color not in (None, "auto", "always", "never"):
+        raise UsageError(f"invalid --color value '{color}' (use auto, always or never)")
     if getattr(inv.ns, "dump", None):
         name = getattr(inv.handle.backend, "name", "") or "selected"
         raise FluxcliError(

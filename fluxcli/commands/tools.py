@@ -6,7 +6,7 @@ import sys
 
 from fluxcli.errors import ExitCode, FluxcliError, describe
 
-INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
+INTERRUPTED = int(ExitCode.INTERRUPTED)
 
 
 def open_backend():
