@@ -41,9 +41,12 @@ def _exit_code(status: int | None) -> int:
     help="Exit code for jobs ended solely by an exception (default 1)",
 )
 @click.option("-j", "--json", "as_json", is_flag=True, help="Print each job's result as JSON")
-@click.argument("jobids", nargs=-1, required=True)
+@click.argument("jobids", nargs=-1)
 def status(verbose, exception_exit_code, as_json, jobids):
     """Wait for jobs; exit with the highest job exit status."""
+    if not jobids:  # as flux job status: the usage, exit 1
+        click.echo(click.get_current_context().get_usage(), err=True)
+        return 1
     from fluxcli.jobspec.status import term_signal
     from fluxcli.views.terminal import Terminal
 
