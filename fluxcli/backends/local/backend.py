@@ -65,21 +65,6 @@ class LocalBackend(Backend):
             groups.setdefault(key, []).append((index, _as_text(request.jobspec)))
         results: list = [None] * len(requests)
         for (urgency, flags, stdin), items in groups.items():
-            if stdin != "null":  # jobs fed by write_stdin() go one by one
-                for index, text in items:
-                    try:
-                        reply = self.conn.call(
-                            "submit",
-                            jobspec=text,
-                            urgency=urgency,
-                            flags=flags,
-                            stdin=stdin,
-                            umask=umask,
-                        )
-                        results[index] = reply["id"]
-                    except RemoteError as exc:
-                        results[index] = exc
-                continue
             # in chunks sent back to back, so the first jobs run while later ones arrive
             chunks = [
                 {
@@ -87,6 +72,7 @@ class LocalBackend(Backend):
                     "urgency": urgency,
                     "flags": flags,
                     "umask": umask,
+                    "stdin": stdin,
                 }
                 for i in range(0, len(items), SUBMIT_CHUNK)
             ]

@@ -164,11 +164,14 @@ class Connection:
             raise RequestError(errno.EINVAL, "jobspecs must be a list")
         urgency, flags = _urgency(params, 16), _flags(params)
         umask = _umask(params)
+        stdin = checks.choice(
+            params, "stdin", "null", checks.STDIN_MODES, "stdin must be one of null, pipe"
+        )
         results = []
         for jobspec in jobspecs:
             try:
                 checks.jobspec(jobspec, flags)
-                jobid = self.manager.submit(jobspec, urgency, flags, self.uid, umask=umask)
+                jobid = self.manager.submit(jobspec, urgency, flags, self.uid, stdin, umask)
                 results.append({"id": jobid})
             except RequestError as exc:
                 results.append({"error": {"errno": exc.errnum, "message": str(exc)}})
