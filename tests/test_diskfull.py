@@ -204,12 +204,9 @@ def test_a_full_device_is_reported_and_survived(small_device):
     assert "Traceback" not in log and "Error" not in log, log
 
 
-@needs_root
-def test_commits_failing_for_a_while_never_take_the_instance_down(small_device):
-    """The device stays full (another writer takes whatever is freed, the reserve too):
-    the job manager's writes wait; the instance stays up, idle or not, and they are
-    committed once there is room."""
-    mnt, instance = small_device
+def two_jobs_on_a_device_kept_full(mnt: Path, instance) -> tuple[list[Path], list[str], Hog]:
+    """Two running jobs that end when their ``go`` file appears; then the device is filled
+    and a Hog keeps taking whatever is freed (stop it when done)."""
     instance.start()
     go = [mnt.parent / "go1", mnt.parent / "go2"]
     ids = [
@@ -221,6 +218,16 @@ def test_commits_failing_for_a_while_never_take_the_instance_down(small_device):
     fill(mnt / "fill")
     hog = Hog(mnt / "fill2")
     hog.start()
+    return go, ids, hog
+
+
+@needs_root
+def test_commits_failing_for_a_while_never_take_the_instance_down(small_device):
+    """The device stays full (another writer takes whatever is freed, the reserve too):
+    the job manager's writes wait; the instance stays up, idle or not, and they are
+    committed once there is room."""
+    mnt, instance = small_device
+    go, ids, hog = two_jobs_on_a_device_kept_full(mnt, instance)
     try:
         go[0].touch()
         time.sleep(0.5)
@@ -254,17 +261,7 @@ def test_stopping_while_commits_fail(small_device):
     """Stopped while nothing can be committed: the instance shuts down all the same
     (no traceback); the next one, with room again, ends the job it left behind."""
     mnt, instance = small_device
-    instance.start()
-    go = [mnt.parent / "go1", mnt.parent / "go2"]
-    ids = [
-        instance.run("fxsub", "sh", "-c", f"while [ ! -e {g} ]; do sleep 0.05; done").stdout.strip()
-        for g in go
-    ]
-    for jobid in ids:
-        assert wait_state(instance, jobid, "RUN") == "RUN"
-    fill(mnt / "fill")
-    hog = Hog(mnt / "fill2")
-    hog.start()
+    go, ids, hog = two_jobs_on_a_device_kept_full(mnt, instance)
     try:
         go[0].touch()  # its end takes the reserve
         time.sleep(0.5)
