@@ -198,3 +198,11 @@ def test_restart_right_after_stop_and_relative_input(tmp_path, run):
         assert "not running" in run("fx", "instance", "stop", env=env).stderr
     finally:
         stop_instance(state)
+
+
+def test_a_clean_stop_logs_no_error(private_instance, run):
+    state, env = private_instance
+    assert run("fxrun", "true", env=env).returncode == 0
+    assert run("fx", "instance", "stop", env=env).returncode == 0
+    log = (state / "instance.log").read_text()
+    assert "event loop:" not in log and "Traceback" not in log, log

@@ -419,6 +419,10 @@ class Server:
         self.connections += 1
         try:
             await Connection(self, reader, writer, uid).serve()
+        except asyncio.CancelledError:
+            # the instance is stopping: a connection still open ends quietly (Python
+            # 3.11's stream callback would log a cancelled handler as an error)
+            pass
         finally:
             self.connections -= 1
             self.last_activity = time.monotonic()
