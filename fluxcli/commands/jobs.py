@@ -11,17 +11,6 @@ from fluxcli.views.table import render_table
 
 from .tools import click_run, open_backend
 
-STATE_ABBREV = {
-    "NEW": "N",
-    "DEPEND": "D",
-    "PRIORITY": "P",
-    "SCHED": "S",
-    "RUN": "R",
-    "CLEANUP": "C",
-    "INACTIVE": "I",
-}
-ACTIVE = ["NEW", "DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP"]
-
 
 def _runtime(job: dict) -> str:
     from fluxcli.jobspec.fsd import fsd
@@ -40,9 +29,10 @@ def _runtime(job: dict) -> str:
 def jobs(show_all, count, as_json, no_header):
     """List your jobs, newest first (active only unless -a)."""
     from fluxcli.backends.contract import JobFilter
+    from fluxcli.jobspec.status import ACTIVE_STATES
 
     backend = open_backend()
-    found = backend.list_jobs(JobFilter(states=None if show_all else ACTIVE, limit=count))
+    found = backend.list_jobs(JobFilter(states=None if show_all else ACTIVE_STATES, limit=count))
     records = [r.to_dict() for r in found]
     if as_json:
         click.echo(json.dumps(records))
@@ -51,7 +41,7 @@ def jobs(show_all, count, as_json, no_header):
         (
             backend.format_id(r["id"]),
             r["name"] or "",
-            STATE_ABBREV.get(r["state"], r["state"]),
+            r["state"][0],  # N D P S R C I, as flux jobs abbreviates
             str(r["ntasks"] or ""),
             str(r["nnodes"] or ""),
             _runtime(r),

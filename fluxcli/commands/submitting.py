@@ -10,32 +10,22 @@ from fluxcli.jobspec.status import parse_flags, parse_urgency
 
 from .base import Invocation
 from .pipeline import Copy
+from .tools import open_backend
 
 
 class BackendHandle:
-    """What a command holds: the selected backend (``.backend``), closed with the handle.
-
-    Commands speak the backend contract directly; the ``fluxcli.job`` API (and
-    its thread pools) stays out of their start-up.
-    """
+    """What a submitting command holds: the selected backend (``.backend``)."""
 
     def __init__(self, backend: str | None = None):
-        from fluxcli import settings
-        from fluxcli.backends import open_backend
-
-        settings.check()  # a bad FX_* value is one clear error, not an instance that won't start
         self.backend = open_backend(backend)
 
     def close(self) -> None:
         self.backend.close()
 
 
-BACKEND: str | None = None  # what --backend named, on the commands that are not submitters
-
-
 def open_handle(backend: str | None = None) -> BackendHandle:
     """A handle on the backend ``--backend`` names, else the one the environment selects."""
-    return BackendHandle(backend or BACKEND)
+    return BackendHandle(backend)
 
 
 def _refuse_unsupported(inv: Invocation) -> None:

@@ -9,13 +9,20 @@ from fluxcli.errors import ExitCode, FluxcliError, describe
 INTERRUPTED = int(ExitCode.INTERRUPTED)
 
 
-def open_backend():
-    """The selected backend (``--backend``/FX_BACKEND/FX_URI/FLUX_URI, else local)."""
+BACKEND: str | None = None  # what --backend named on a command that is not a submitter
+
+
+def open_backend(name: str | None = None):
+    """The backend ``name`` (or ``--backend``) names, else the one the environment selects.
+
+    Commands speak the backend contract directly; the ``fluxcli.job`` API (and
+    its thread pools) stays out of their start-up.
+    """
+    from fluxcli import settings
     from fluxcli.backends import open_backend as open_selected
 
-    from .submitting import BACKEND
-
-    return open_selected(BACKEND)
+    settings.check()  # a bad FX_* value is one clear error, not an instance that won't start
+    return open_selected(name or BACKEND)
 
 
 def parse_jobid(text: str):
@@ -40,14 +47,13 @@ def known_job(backend, text: str, message: str = "{}: job ID not found") -> int:
 
 
 def _select_backend(ctx, param, value) -> None:
+    global BACKEND
     if value:
-        from . import submitting
-
-        submitting.BACKEND = value
+        BACKEND = value
 
 
 def add_backend_option(command) -> None:
-    """``--backend NAME`` on ``command`` and each of its subcommands (what open_handle opens)."""
+    """``--backend NAME`` on ``command`` and each of its subcommands (what open_backend opens)."""
     import click
 
     if not any("--backend" in param.opts for param in command.params):

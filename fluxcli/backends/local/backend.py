@@ -105,7 +105,7 @@ class LocalBackend(Backend):
         conn = self._stream_conn()
         ids = [int(j) for j in jobids]
         try:
-            for message in self._watch(conn, ids, log, follow):
+            for message in conn.stream("watch_many", ids=ids, log=log, follow=follow):
                 event = message["event"]
                 yield JobEvent(
                     message["job"],
@@ -115,21 +115,14 @@ class LocalBackend(Backend):
                     event.get("context") or {},
                     log,
                 )
+        except RemoteError as exc:
+            if exc.errno == errno.ENOENT:  # which one: asked on this stream's own channel
+                for jobid in ids:
+                    if _unknown(conn, jobid):
+                        raise UnknownJob(self.format_id(jobid)) from None
+            raise
         finally:
             conn.close()
-
-    def _watch(self, conn: Connection, ids: list[int], log: str, follow: bool) -> Iterator[dict]:
-        stream = conn.stream("watch_many", ids=ids, log=log, follow=follow)
-        try:
-            first = next(stream, None)
-        except RemoteError as exc:
-            if exc.errno == errno.ENOENT and "job" in str(exc):
-                unknown = str(exc).split()[1] if len(str(exc).split()) > 1 else ""
-                raise UnknownJob(self.format_id(int(unknown)) if unknown.isdigit() else unknown)
-            raise
-        if first is not None:
-            yield first
-            yield from stream
 
     def output(self, jobids: Sequence[int], follow: bool = True) -> Iterator[OutputChunk]:
         for event in self.events(jobids, "output", follow):
@@ -209,6 +202,14 @@ class LocalBackend(Backend):
         self.conn.close()
         if hasattr(self, "_stdin_conn"):
             self._stdin_conn.close()
+
+
+def _unknown(conn: Connection, jobid: int) -> bool:
+    try:
+        conn.call("info", id=jobid)
+    except RemoteError as exc:
+        return exc.errno == errno.ENOENT
+    return False
 
 
 def _matches(record: JobRecord, filter: JobFilter) -> bool:  # noqa: A002

@@ -24,11 +24,10 @@ class UnsafeInstanceError(BackendError):
     """The state directory, one of its files, or the instance is not safely the user's own."""
 
 
-def _owner_problem(st: os.stat_result) -> str | None:
+def _require_owner(st: os.stat_result, label: str) -> None:
     uid = os.getuid()
     if st.st_uid != uid:
-        return f"is owned by uid {st.st_uid}, not you (uid {uid})"
-    return None
+        raise UnsafeInstanceError(f"{label} is owned by uid {st.st_uid}, not you (uid {uid})")
 
 
 def _make_private_dirs(path: str) -> None:
@@ -61,9 +60,7 @@ def check_state_dir(path: str, create: bool = False) -> bool:
         raise UnsafeInstanceError(f"{label} is a symbolic link")
     if not stat.S_ISDIR(st.st_mode):
         raise UnsafeInstanceError(f"{label} is not a directory")
-    problem = _owner_problem(st)
-    if problem:
-        raise UnsafeInstanceError(f"{label} {problem}")
+    _require_owner(st, label)
     if st.st_mode & 0o022:
         raise UnsafeInstanceError(
             f"{label} is writable by others (mode {stat.S_IMODE(st.st_mode):04o})"
@@ -82,9 +79,7 @@ def check_state_files(state_dir: str, fix_modes: bool = False) -> None:
         label = f"local instance state file {path}"
         if stat.S_ISLNK(st.st_mode):
             raise UnsafeInstanceError(f"{label} is a symbolic link")
-        problem = _owner_problem(st)
-        if problem:
-            raise UnsafeInstanceError(f"{label} {problem}")
+        _require_owner(st, label)
         if name == "local.sock":
             continue
         if not stat.S_ISREG(st.st_mode):
@@ -106,9 +101,7 @@ def open_private(path: str, flags: int) -> int:
         label = f"local instance state file {path}"
         if not stat.S_ISREG(st.st_mode):
             raise UnsafeInstanceError(f"{label} is not a regular file")
-        problem = _owner_problem(st)
-        if problem:
-            raise UnsafeInstanceError(f"{label} {problem}")
+        _require_owner(st, label)
         if st.st_mode & 0o077:
             os.fchmod(fd, 0o600)
         os.set_blocking(fd, True)

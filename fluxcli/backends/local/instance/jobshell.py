@@ -25,8 +25,8 @@ status), ``done`` (cpu seconds and peak RSS of the whole tree),
 
 from __future__ import annotations
 
-import ctypes
 import errno
+import functools
 import gc
 import json
 import os
@@ -42,12 +42,17 @@ PR_SET_CHILD_SUBREAPER = 36
 TREE_KILL_TIMEOUT = 10.0
 
 
-_LIBC = ctypes.CDLL(None, use_errno=True)
+@functools.cache
+def _libc():
+    # loaded on first use: the instance imports this module only for encode_spec
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def set_subreaper() -> None:
     """Make orphaned descendants reparent to this process instead of init."""
-    _LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    _libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def children(pid: int) -> list[int]:

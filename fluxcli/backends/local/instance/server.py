@@ -150,23 +150,15 @@ class Connection:
         return {"pid": os.getpid()}
 
     def do_submit(self, rid, params):
-        urgency, flags = _urgency(params, 16), _flags(params)
-        stdin = checks.choice(
-            params, "stdin", "null", checks.STDIN_MODES, "stdin must be one of null, pipe"
-        )
+        urgency, flags, stdin, umask = _submit_options(params)
         jobspec = checks.jobspec(checks.required(params, "jobspec"), flags)
-        jobid = self.manager.submit(jobspec, urgency, flags, self.uid, stdin, _umask(params))
-        return {"id": jobid}
+        return {"id": self.manager.submit(jobspec, urgency, flags, self.uid, stdin, umask)}
 
     def do_submit_many(self, rid, params):
         jobspecs = checks.required(params, "jobspecs")
         if not isinstance(jobspecs, list):
             raise RequestError(errno.EINVAL, "jobspecs must be a list")
-        urgency, flags = _urgency(params, 16), _flags(params)
-        umask = _umask(params)
-        stdin = checks.choice(
-            params, "stdin", "null", checks.STDIN_MODES, "stdin must be one of null, pipe"
-        )
+        urgency, flags, stdin, umask = _submit_options(params)
         results = []
         for jobspec in jobspecs:
             try:
@@ -318,6 +310,15 @@ def _flags(params: dict) -> int:
     if flags & ~VALID_FLAGS:
         raise RequestError(errno.EINVAL, "invalid job flags")
     return flags
+
+
+def _submit_options(params: dict) -> tuple[int, int, str, int]:
+    """``(urgency, flags, stdin, umask)`` of a submit request, each checked."""
+    urgency, flags = _urgency(params, 16), _flags(params)
+    stdin = checks.choice(
+        params, "stdin", "null", checks.STDIN_MODES, "stdin must be one of null, pipe"
+    )
+    return urgency, flags, stdin, _umask(params)
 
 
 def _umask(params: dict) -> int:
