@@ -172,11 +172,18 @@ class JobRecord(Record):
 
 
 class JobFilter(Record):
-    """Which jobs ``list_jobs()`` returns: every given criterion must hold.
+    """Which jobs ``list_jobs()`` returns, as flux-core's job-list selects them.
 
-    ``userid``: None for the caller's own jobs, -1 for everyone's; ``since``:
-    inactive jobs only if they ended after this time; ``limit`` 0: no limit.
-    Results come newest first.
+    Every given criterion must hold, except that ``states`` and ``results``
+    (collections of state names, "RUN", and result names, "FAILED") widen
+    each other when both are given: a job matches if its state is in
+    ``states`` *or* its result is in ``results`` (``flux jobs -f
+    pending,failed``). ``userid``: None for the caller's own jobs, -1 for
+    everyone's; ``name``/``queue``: exact match; ``since``: inactive jobs only
+    if they became inactive after this epoch time; ``ids``: only these jobs
+    (unknown ids are left out; ``flux jobs ID…`` ignores its filters, so a
+    command that wants that passes none); ``limit`` 0: no limit. Results come
+    newest first (by submit time).
     """
 
     FIELDS = dict.fromkeys(("states", "results", "userid", "name", "queue", "since", "ids"))

@@ -96,6 +96,43 @@ ACTIVE_STATES = STATES[:-1]
 PENDING_STATES = ("DEPEND", "PRIORITY", "SCHED")
 
 
+RUNNING_STATES = ("RUN", "CLEANUP")
+
+# the words of ``flux jobs --filter`` / ``flux watch --filter`` (flux.job.JobList)
+FILTER_STATES = {
+    "depend": ("DEPEND",),
+    "priority": ("PRIORITY",),
+    "sched": ("SCHED",),
+    "run": ("RUN",),
+    "cleanup": ("CLEANUP",),
+    "inactive": ("INACTIVE",),
+    "pending": PENDING_STATES,
+    "running": RUNNING_STATES,
+    "active": PENDING_STATES + RUNNING_STATES,
+}
+FILTER_RESULTS = ("completed", "failed", "canceled", "timeout")
+
+
+def parse_filters(values: Iterable[str] | str) -> tuple[frozenset[str], frozenset[str]]:
+    """State and result names from ``--filter`` words (comma lists, any case).
+
+    Returns ``(states, results)`` as upper-case names for a JobFilter; raises
+    ValueError with flux-core's message for an unknown word.
+    """
+    states: set[str] = set()
+    results: set[str] = set()
+    for value in [values] if isinstance(values, str) else values:
+        for word in value.split(","):
+            word = word.lower()
+            if word in FILTER_STATES:
+                states.update(FILTER_STATES[word])
+            elif word in FILTER_RESULTS:
+                results.add(word.upper())
+            else:
+                raise ValueError(f"Invalid filter specified: {word}")
+    return frozenset(states), frozenset(results)
+
+
 class JobResult(enum.IntFlag):
     """How an inactive job ended (``flux.constants.FLUX_JOB_RESULT_*``)."""
 

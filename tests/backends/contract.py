@@ -35,6 +35,11 @@ def command(*argv: str, **kwargs) -> JobspecV1:
     return JobspecV1.from_command(list(argv), **kwargs)
 
 
+def named(jobspec: JobspecV1, name: str) -> JobspecV1:
+    jobspec.setattr("system.job.name", name)
+    return jobspec
+
+
 def submit_one(backend: Backend, jobspec, **kwargs) -> int:
     [result] = backend.submit([SubmitRequest(jobspec, **kwargs)])
     assert isinstance(result, int), result
@@ -121,6 +126,22 @@ def test_list_jobs_filters(backend):
     completed = backend.list_jobs(JobFilter(results=["COMPLETED"], ids=[jobid]))
     assert [r.id for r in completed] == [jobid]
     assert backend.list_jobs(JobFilter(results=["FAILED"], ids=[jobid])) == []
+
+
+def test_list_jobs_states_or_results(backend):
+    """``-f pending,failed``: a state or a result selects a job; name and since narrow."""
+    before = time.time() - 1
+    failed = submit_one(backend, named(command("sh", "-c", "exit 1"), "fx-list-failed"))
+    main_events(backend, failed)
+    ok = submit_one(backend, named(command("true"), "fx-list-ok"))
+    main_events(backend, ok)
+    both = JobFilter(states=["SCHED"], results=["FAILED"], ids=[failed, ok])
+    assert [r.id for r in backend.list_jobs(both)] == [failed]
+    by_name = backend.list_jobs(JobFilter(name="fx-list-ok", limit=5))
+    assert [r.id for r in by_name][:1] == [ok]
+    assert ok in [r.id for r in backend.list_jobs(JobFilter(since=before, limit=0))]
+    later = backend.list_jobs(JobFilter(since=time.time() + 60, states=["INACTIVE"]))
+    assert ok not in [r.id for r in later]
 
 
 def test_cancel_and_kill(backend):

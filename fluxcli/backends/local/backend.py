@@ -165,10 +165,16 @@ class LocalBackend(Backend):
 
     def list_jobs(self, filter: JobFilter) -> list[JobRecord]:  # noqa: A002
         params: dict = {"limit": filter.limit}
-        if filter.states:
-            params["states"] = list(filter.states)
-        records = [_record(r) for r in self.conn.call("list", **params)["jobs"]]
-        return [r for r in records if _matches(r, filter)]
+        for key in ("states", "results", "ids"):
+            value = getattr(filter, key)
+            if value is not None:
+                params[key] = sorted(value)
+        for key in ("userid", "name", "queue", "since"):
+            if getattr(filter, key) is not None:
+                params[key] = getattr(filter, key)
+        if filter.ids is not None and not filter.ids:
+            return []
+        return [_record(r) for r in self.conn.call("list", **params)["jobs"]]
 
     def wait(self, jobid: int) -> tuple[int, bool, str]:
         conn = self._stream_conn()
@@ -210,20 +216,6 @@ def _unknown(conn: Connection, jobid: int) -> bool:
     except RemoteError as exc:
         return exc.errno == errno.ENOENT
     return False
-
-
-def _matches(record: JobRecord, filter: JobFilter) -> bool:  # noqa: A002
-    if filter.results and record.result not in filter.results:
-        return False
-    if filter.name is not None and record.name != filter.name:
-        return False
-    if filter.userid not in (None, -1) and record.userid != filter.userid:
-        return False
-    if filter.ids is not None and record.id not in filter.ids:
-        return False
-    if filter.since is not None and not record.active and (record.t_inactive or 0) < filter.since:
-        return False
-    return True
 
 
 def _as_text(jobspec) -> str:

@@ -14,6 +14,7 @@ import math
 import signal
 
 from fluxcli.jobspec.status import STATES as JOB_STATES
+from fluxcli.jobspec.status import JobResult
 
 from ..protocol import INT64_MAX, INT64_MIN, BadRequest, check_json_text
 from . import deps
@@ -143,17 +144,48 @@ def exception_type(params: dict) -> str:
     return value
 
 
-def states(params: dict) -> list[str] | None:
-    """Job states to list (null: all)."""
-    value = params.get("states")
+def _names(params: dict, key: str, known: tuple[str, ...], what: str) -> list[str] | None:
+    value = params.get(key)
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
-        raise RequestError(errno.EINVAL, "states must be a list of strings")
-    for state in value:
-        if state not in JOB_STATES:
-            raise RequestError(errno.EINVAL, f"unknown job state {state[:32]!r}")
-    return list(dict.fromkeys(value))  # each once: one SQL variable per state
+        raise RequestError(errno.EINVAL, f"{key} must be a list of strings")
+    for name in value:
+        if name not in known:
+            raise RequestError(errno.EINVAL, f"unknown job {what} {name[:32]!r}")
+    return list(dict.fromkeys(value))  # each once: one SQL variable per name
+
+
+def states(params: dict) -> list[str] | None:
+    """Job states to list (null: all)."""
+    return _names(params, "states", JOB_STATES, "state")
+
+
+def results(params: dict) -> list[str] | None:
+    """Job results to list (null: all)."""
+    return _names(params, "results", tuple(r.name for r in JobResult), "result")
+
+
+def list_filter(params: dict) -> dict:
+    """The criteria of a ``list`` request, checked (see contract.JobFilter)."""
+    ids = jobids(params) if params.get("ids") is not None else None
+    since = params.get("since")
+    if since is not None and (not isinstance(since, (int, float)) or not _finite(since)):
+        raise RequestError(errno.EINVAL, "since must be a finite number")
+    return {
+        "limit": integer(
+            params, "limit", 100, 0, INT64_MAX, "limit must be a non-negative 64-bit integer"
+        ),
+        "states": states(params),
+        "results": results(params),
+        "userid": None
+        if params.get("userid") is None
+        else integer(params, "userid", None, -1, INT64_MAX, "invalid userid"),
+        "name": string(params, "name", None, MAX_TYPE * 64, nullable=True),
+        "queue": string(params, "queue", None, MAX_TYPE * 64, nullable=True),
+        "since": since,
+        "ids": ids,
+    }
 
 
 def ranks(params: dict) -> list[int] | None:

@@ -218,10 +218,7 @@ class Connection:
         return record
 
     def do_list(self, rid, params):
-        limit = checks.integer(
-            params, "limit", 100, 0, checks.INT64_MAX, "limit must be a non-negative 64-bit integer"
-        )
-        return {"jobs": self.manager.store.list_jobs(limit, checks.states(params))}
+        return {"jobs": self.manager.store.list_jobs(**checks.list_filter(params))}
 
     def do_status(self, rid, params):
         server = self.server

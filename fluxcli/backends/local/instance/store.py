@@ -257,19 +257,43 @@ class Store:
         return row[0] or 0
 
     def list_jobs(
-        self, limit: int = 100, states: list[str] | None = None, userid: int | None = None
+        self,
+        limit: int = 100,
+        states: list[str] | None = None,
+        results: list[str] | None = None,
+        userid: int | None = None,
+        name: str | None = None,
+        queue: str | None = None,
+        since: float | None = None,
+        ids: list[int] | None = None,
     ) -> list[dict]:
-        """The newest jobs first, optionally filtered by state."""
+        """The newest jobs first, selected as ``contract.JobFilter`` describes."""
         self._write_pending()
-        sql = f"SELECT {', '.join(JOB_FIELDS)} FROM jobs"
+        clauses: list[str] = []
         args: list = []
-        clauses = []
-        if states:
-            clauses.append(f"state IN ({','.join('?' * len(states))})")
-            args.extend(states)
-        if userid is not None:
-            clauses.append("userid=?")
-            args.append(userid)
+
+        def among(column: str, values: list) -> str:
+            args.extend(values)
+            return f"{column} IN ({','.join('?' * len(values))})"
+
+        if ids is not None:
+            clauses.append(among("id", ids))
+        if states and results:
+            clauses.append(f"({among('state', states)} OR {among('result', results)})")
+        elif states:
+            clauses.append(among("state", states))
+        elif results:
+            clauses.append(among("result", results))
+        for column, value in (("userid", userid), ("name", name)):
+            if value is not None and value != -1:
+                clauses.append(f"{column}=?")
+                args.append(value)
+        if queue is not None:
+            clauses.append("0")  # the local instance has no queues
+        if since is not None:
+            clauses.append("(state != 'INACTIVE' OR t_inactive > ?)")
+            args.append(since)
+        sql = f"SELECT {', '.join(JOB_FIELDS)} FROM jobs"
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         sql += " ORDER BY id DESC"
