@@ -69,10 +69,6 @@ def test_wait_event_returns_when_posted(run):
     "args,stderr",
     [
         (
-            ["fxwatch", UNKNOWN],
-            f"fxwatch: error: JobID {UNKNOWN} unknown\nfxwatch: No matching jobs\n",
-        ),
-        (
             ["fx", "job", "attach", UNKNOWN],
             f"fx job: error: Failed to attach to {UNKNOWN}: No such job\n",
         ),
@@ -169,22 +165,6 @@ def test_fxsub_watch_lines_exact(run):
         f'submit {{"flags":0,"urgency":16,"userid":{os.getuid()},"version":1}}'
     )
     assert re.search(rf"^{jobid}: \d+\.\d{{3}}s: failed: status=768$", proc.stderr, re.M)
-
-
-def test_fxwatch_ctrl_c_stops_watching_and_leaves_the_job(run):
-    import signal
-    from subprocess import PIPE, Popen
-
-    from conftest import BIN
-
-    jobid = run("fxsub", "sh", "-c", "echo begun; sleep 30").stdout.strip()
-    watcher = Popen([str(BIN / "fxwatch"), jobid], stdout=PIPE, stderr=PIPE, text=True)
-    assert watcher.stdout.readline() == "begun\n"
-    watcher.send_signal(signal.SIGINT)
-    out, err = watcher.communicate(timeout=30)
-    assert (watcher.returncode, out, err) == (130, "", "")
-    assert " finish" not in run("fx", "job", "eventlog", jobid).stdout
-    run("fxcancel", jobid)
 
 
 # --- on a terminal, driven through tmux --------------------------------------------------------

@@ -1,7 +1,10 @@
 """fxwatch: follow jobs' output and status until they are done (as ``flux watch``).
 
-Ctrl-C stops watching and leaves the jobs alone (exit 130; the reference
-exits 0 there only because its error wrapper swallows the interrupt).
+Exit status: the worst job's (0 when all succeed), 2 on bad options. An id
+no job has is one error line and the others are watched anyway (it does not
+change the exit status, as in the reference). Ctrl-C stops watching and
+leaves the jobs alone (exit 130; the reference exits 0 there only because
+its error wrapper swallows the interrupt).
 """
 
 from __future__ import annotations
@@ -11,31 +14,38 @@ import click
 from .tools import INTERRUPTED, click_run, open_backend
 
 TOOL = "fxwatch"
-# --filter names: job states and results, as flux watch / flux jobs take them
-FILTERS = {
-    "pending": ("DEPEND", "PRIORITY", "SCHED"),
-    "running": ("RUN", "CLEANUP"),
-    "active": ("NEW", "DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP"),
-    "inactive": ("INACTIVE",),
-}
-RESULTS = ("COMPLETED", "FAILED", "CANCELED", "TIMEOUT")
 
 
-def _selection(filters: set[str]) -> tuple[list[str], list[str]]:
-    states: list[str] = []
-    results: list[str] = []
-    for name in filters:
-        upper = name.upper()
-        if name.lower() in FILTERS:
-            states.extend(FILTERS[name.lower()])
-        elif upper in RESULTS:
-            results.append(upper)
-            states.append("INACTIVE")
-        elif upper in FILTERS["active"] + ("INACTIVE",):
-            states.append(upper)
-        else:
-            raise click.UsageError(f"--filter: invalid state or result '{name}'")
-    return states, results
+class BadSince(ValueError):
+    """A --since value the reference refuses (one error line, exit 2, no usage)."""
+
+
+def _since(text: str) -> float:
+    """``--since=WHEN``: a date, an offset (``-1h``) or epoch seconds, in the past."""
+    import time
+
+    from fluxcli.jobspec.fsd import parse_datetime
+
+    try:
+        when = parse_datetime(text)
+    except ValueError:
+        try:
+            when = float(text)
+        except ValueError:
+            raise BadSince(f"--since: invalid value '{text}'")
+    if when > time.time():
+        raise BadSince(f"--since={text} appears to be in the future")
+    return when
+
+
+def _parse_ids(backend, texts) -> list[int]:
+    ids = []
+    for text in texts:
+        try:
+            ids.append(backend.parse_id(text))
+        except ValueError:
+            raise click.UsageError(f"argument JOBID: invalid JobID value: '{text}'")
+    return ids
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,53 +55,109 @@ def _selection(filters: set[str]) -> tuple[list[str], list[str]]:
 @click.option(
     "-f", "--filter", "filters", multiple=True, metavar="STATE|RESULT", help="Jobs in these states"
 )
+@click.option(
+    "--since", metavar="WHEN", help="Only jobs inactive since WHEN (implies -A without -f)"
+)
 @click.option("--progress", is_flag=True, help="Show a progress bar")
 @click.option("--jps", is_flag=True, help="With --progress: jobs/s instead of elapsed time")
 @click.option("-l", "--label-io", is_flag=True, help="Label output lines with job id and task rank")
 @click.option("-v", "--verbose", count=True, help="-v: final status, -vv: events too")
+@click.option("--events", "as_events", is_flag=True, help="Eventlog lines on stdout, no output")
+@click.option("--json", "as_json", is_flag=True, help="Events as JSON lines on stdout, no output")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default=None)
 @click.argument("jobids", nargs=-1)
-def watch(active, every, count, filters, progress, jps, label_io, verbose, color, jobids):
+def watch(
+    active, every, count, filters, since, progress, jps, label_io, verbose, as_events, as_json,
+    color, jobids,
+):  # fmt: skip
     """Watch JOBIDs (or -a/-A/-f): output on stdout; exit with the worst job's status."""
-    from fluxcli.backends.contract import JobFilter
     from fluxcli.views.terminal import Terminal
 
-    from .watcher import Watch, WatchOptions
-
     terminal = Terminal(TOOL, verbose, color)
-    wanted = {f for value in filters for f in value.split(",") if f}
-    wanted |= {"pending", "running"} if active else set()
-    wanted |= {"pending", "running", "inactive"} if every else set()
-    if jobids and wanted:
+    backend = open_backend()
+    ids = _parse_ids(backend, jobids)
+    if jobids and (active or every or filters or count or since):
         terminal.warning("Filtering options ignored with jobid list")
-    if not jobids and not wanted:
+    selection = ",".join(filters)
+    start_at = None
+    when = 0.0
+    if since is not None:
+        try:
+            when = _since(since)
+        except BadSince as exc:
+            terminal.error(str(exc))
+            return 2
+        every = every or not filters
+        start_at = max(when, _instance_start(backend))
+    words = (["pending", "running"] if active else []) + (
+        ["pending", "running", "inactive"] if every else []
+    )
+    if every and start_at is None:
+        start_at = _instance_start(backend)
+    selection = ",".join(w for w in [selection, *words] if w)
+    if not selection and not jobids:
         terminal.error("At least one job selection option is required")
         terminal.write(f"Try '{TOOL} --help' for more information.")
         return 1
-    backend = open_backend()
-    ids, failed = [], False
-    for text in jobids:
-        jobid = backend.parse_id(text)
-        if backend.info(jobid) is None:
-            terminal.error(f"JobID {text} unknown")
-            failed = True
-        else:
-            ids.append(jobid)
-    if not jobids:
-        states, results = _selection(wanted)
-        found = backend.list_jobs(JobFilter(states=states, results=results or None, limit=count))
-        ids = [record.id for record in reversed(found)]  # oldest first
-    if not ids:
+    if jobids:
+        records = _known(backend, terminal, jobids, ids)
+    else:
+        records = _listed(backend, terminal, selection, when, count)
+        if records is None:
+            return 1
+    if not records:
         terminal.info("No matching jobs")
-        return 1 if failed else 0
+        return 0
     if verbose:
-        terminal.info(f"Watching {len(ids)} jobs")
-    options = WatchOptions(TOOL, verbose, "clean", True, label_io, progress, jps, color)
+        terminal.info(f"Watching {len(records)} jobs")
+    if start_at is None:  # times count from the first submit of the jobs watched
+        start_at = min(record.t_submit for record in records)
+    from .watcher import Watch, WatchOptions
+
+    options = WatchOptions(
+        TOOL, verbose, "clean", True, label_io, progress, jps, color, start_at=start_at,
+        events="json" if as_json else "text" if as_events else None,
+    )  # fmt: skip
     try:
-        code = Watch(backend, options, [(jobid, None, None) for jobid in ids]).run()
+        return Watch(backend, options, [(record.id, None, None) for record in records]).run()
     except KeyboardInterrupt:  # stop watching; the jobs go on untouched
         return INTERRUPTED
-    return max(code, 1 if failed else 0)
+
+
+def _instance_start(backend) -> float:
+    """When the instance behind ``backend`` started (0: it does not say)."""
+    return float(backend.describe().details.get("started") or 0.0)
+
+
+def _known(backend, terminal, texts, ids) -> list:
+    """The records of the jobs that exist; one error line for each id that does not."""
+    known: dict = {}
+    for text, jobid in zip(texts, ids, strict=True):
+        record = backend.info(jobid)
+        if record is None:
+            terminal.error(f"JobID {text} unknown")
+        else:
+            known.setdefault(jobid, record)
+    return list(known.values())
+
+
+def _listed(backend, terminal, selection: str, since: float, count: int) -> list | None:
+    """Your jobs that --filter/-a/-A/--since select, as the instance lists them."""
+    from fluxcli.backends.contract import JobFilter
+    from fluxcli.jobspec.status import parse_filters
+
+    try:
+        states, results = parse_filters(selection)
+    except ValueError as exc:
+        terminal.error(str(exc))
+        return None
+    wanted = JobFilter(
+        states=states or None,
+        results=results or None,
+        since=since or None,
+        limit=count,
+    )
+    return backend.list_jobs(wanted)
 
 
 def watch_main(argv: list[str]) -> int:

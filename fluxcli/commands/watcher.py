@@ -15,7 +15,7 @@ from fluxcli.jobspec.status import Outcome
 from fluxcli.views.display import open_display
 from fluxcli.views.progress import JobCounts
 from fluxcli.views.terminal import Terminal, is_terminal
-from fluxcli.views.timeline import WatchTimeline
+from fluxcli.views.timeline import EventPrinter, WatchTimeline
 
 from .session import Feed
 
@@ -40,9 +40,13 @@ class WatchOptions:
         progress: bool = False,
         jps: bool = False,
         color: str | None = None,
+        start_at: float | None = None,
+        events: str | None = None,
     ):
         self.tool, self.verbose, self.wait_event, self.watch = tool, verbose, wait_event, watch
         self.label_io, self.progress, self.jps, self.color = label_io, progress, jps, color
+        # times are relative to start_at (else the first submit); events: "text"/"json" on stdout
+        self.start_at, self.events = start_at, events
 
 
 class Watch:
@@ -61,19 +65,24 @@ class Watch:
         if options.progress and not is_terminal(sys.stdout):
             self.terminal.warning("stdout is not a tty. Ignoring --progress option")
         counts = JobCounts(self.jobids, options.jps) if live else None
-        timeline = WatchTimeline(backend.format_id, options.verbose, counts)
+        timeline = WatchTimeline(backend.format_id, options.verbose, counts, options.start_at)
         self.display = open_display(self.terminal, timeline, live=live, label_io=options.label_io)
         for jobid, out, err in jobs:
             self.display.add_job(int(jobid), out, err, prefix=f"{backend.format_id(int(jobid))}: ")
+        self.printer = EventPrinter(backend.format_id, options.events) if options.events else None
+        # jobs whose exec eventlog is still followed (-vv, or an exec.* wait): from
+        # their start to shell.init (or to the awaited exec event), as the reference does
+        self.exec_open: set[int] = set()
+        self.exec_wait = options.wait_event.startswith("exec.")
+        self.exec_wanted = self.printer is None and (
+            self.exec_wait or (options.watch and options.verbose > 1)
+        )
+        self.exec_fed = False
 
     def run(self) -> int:
         """Watch until every job is done; return the worst exit code."""
-        opts = self.options
-        exec_wait = opts.wait_event.startswith("exec.")
-        # the exec events, from the first start on (as the reference follows them)
-        self.exec_wanted = exec_wait or (opts.watch and opts.verbose > 1)
         self.feed.events("eventlog", "event")
-        if opts.watch:
+        if self.options.watch and self.printer is None:
             self.feed.output()
         try:
             code = self._loop()
@@ -83,8 +92,10 @@ class Watch:
 
     def _loop(self) -> int:
         done: set[int] = set()
+        self.reached: set[int] = set()  # jobs past the awaited main event
+        opts = self.options
         # all output is awaited only when the jobs are awaited to the end
-        output_over = not (self.options.watch and self.options.wait_event == "clean")
+        output_over = not (opts.watch and opts.wait_event == "clean" and self.printer is None)
         tick = TICK if self.display.timeline.counts is not None else None
         while len(done) < len(self.jobids) or not output_over:
             kind, item = self.feed.next(tick, self.display.tick)
@@ -93,26 +104,44 @@ class Watch:
             elif kind == "output-end":
                 output_over = True
             elif kind == "event-end":  # every eventlog ended (the awaited event never came)
-                for jobid in set(self.jobids) - done:
-                    self._done(jobid, done)
+                self.reached.update(self.jobids)
+            elif kind == "exec-end":
+                self.exec_open.clear()
             elif kind.endswith("-error"):
                 self.terminal.error(describe(item))
                 return 1
-            elif kind in ("event", "exec") and item.jobid not in done:
-                if kind == "event":
-                    self.outcomes[item.jobid].update(item.to_dict())
-                    if item.name == "start" and self.exec_wanted:
-                        self.exec_wanted = False
-                        self.feed.events("exec", "exec")
-                self.display.event(item)
-                name = f"exec.{item.name}" if kind == "exec" else item.name
-                if name == self.options.wait_event or (kind == "event" and item.name == "clean"):
-                    self._done(item.jobid, done)
+            elif kind == "event" and item.jobid not in done:
+                self._main_event(item)
+            elif kind == "exec" and item.jobid in self.exec_open:
+                self._exec_event(item)
+            for jobid in self.reached - done - self.exec_open:
+                done.add(jobid)
+                self.display.finish(jobid)
         return 0
 
-    def _done(self, jobid: int, done: set[int]) -> None:
-        done.add(jobid)
-        self.display.finish(jobid)
+    def _main_event(self, event) -> None:
+        self.outcomes[event.jobid].update(event.to_dict())
+        if self.printer is not None:
+            self.printer.write(event)
+        else:
+            self.display.event(event)
+        if event.name == "start" and self.exec_wanted:
+            self.exec_open.add(event.jobid)
+            if not self.exec_fed:
+                self.exec_fed = True
+                self.feed.events("exec", "exec")
+        if event.name in (self.options.wait_event, "clean"):
+            self.reached.add(event.jobid)
+
+    def _exec_event(self, event) -> None:
+        if self.options.verbose > 1:
+            self.display.event(event)
+        name = f"exec.{event.name}"
+        if name == self.options.wait_event:
+            self.exec_open.discard(event.jobid)
+            self.reached.add(event.jobid)
+        elif event.name == "shell.init" and not self.exec_wait:
+            self.exec_open.discard(event.jobid)
 
 
 class JobWatcher(Watch):

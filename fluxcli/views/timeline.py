@@ -267,3 +267,28 @@ class WatchTimeline:
     def status_text(self, columns: int) -> str | None:
         """Many jobs have no status line (the progress bar shows their counts)."""
         return None
+
+
+class EventPrinter:
+    """``fxwatch --events|--json``: each main event on stdout, one line, for scripts.
+
+    text: ``ID TIMESTAMP NAME key=value ...`` (``flux job eventlog``'s entry,
+    raw time, after the job's id); json: the RFC 18 event with ``"id"`` added.
+    """
+
+    def __init__(self, format_id, fmt: str = "text"):
+        import sys
+
+        self.format_id = format_id
+        self.json = fmt == "json"
+        self.formatter = EventlogFormatter("text", "raw")
+        self.stream = sys.stdout
+
+    def write(self, event: JobEvent) -> None:
+        """Print ``event`` (flushed: a script reads it as it happens)."""
+        if self.json:
+            line = compact({"id": event.jobid, **event.to_dict()})
+        else:
+            line = f"{self.format_id(event.jobid)} {self.formatter.format(event)}"
+        self.stream.write(line + "\n")
+        self.stream.flush()
