@@ -307,7 +307,8 @@ def test_fxjobs_and_fxwatch(run):
     assert re.fullmatch(rf"{jobid}: \d+\.\d{{3}}s: submit \{{.*\}}", lines[1])
     finish = next(i for i, line in enumerate(lines) if " finish " in line)
     assert re.fullmatch(rf"{jobid}: \d+\.\d{{3}}s: complete: status=0", lines[finish + 1])
-    assert re.fullmatch(rf"{jobid}: \d+\.\d{{3}}s: clean ", lines[-1])
+    main = [line for line in lines if ": exec." not in line]  # exec lines: init to shell.init
+    assert re.fullmatch(rf"{jobid}: \d+\.\d{{3}}s: clean ", main[-1])
     listing = run("fxjobs", "-a", "--count", "5").stdout
     assert listing.startswith("JOBID") and jobid in listing
     from fluxcli.jobspec import JobID
