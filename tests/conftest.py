@@ -139,3 +139,16 @@ def pytest_sessionfinish(session, exitstatus):
 
 def load_cases() -> dict:
     return json.loads((DATA / "jobspec-cases.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def flux_instance():
+    """A real ``flux start --test-size=2`` for the session (skipped when Flux is missing)."""
+    from flux_helpers import FluxInstance, flux_missing
+
+    reason = flux_missing()
+    if reason:
+        pytest.skip(reason)
+    instance = FluxInstance(2)
+    yield instance
+    instance.stop()

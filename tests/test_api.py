@@ -168,17 +168,18 @@ def test_asyncio_interface():
 
 
 def test_open_and_backend_selection(monkeypatch):
-    from fluxcli.backends import select
+    from fluxcli.backends import backend_class, select
     from fluxcli.errors import BackendError
 
     assert select() == ("local", None)
     monkeypatch.setenv("FX_URI", "local:///x/local.sock")
     assert select() == ("local", "local:///x/local.sock")
     monkeypatch.delenv("FX_URI")
-    # inside a real Flux allocation (FLUX_URI is a local:// socket too) without a
-    # usable Flux backend: the user's own local instance, never Flux's socket
+    # inside a real Flux allocation (FLUX_URI is a local:// socket too): Flux when
+    # its backend can run here, else the user's own local instance, never Flux's socket
     monkeypatch.setenv("FLUX_URI", "local:///run/flux/local")
-    assert select() == ("local", None)
+    usable = backend_class("flux").unavailable() is None
+    assert select() == (("flux", "local:///run/flux/local") if usable else ("local", None))
     monkeypatch.setenv("FX_BACKEND", "local")
     assert select() == ("local", None)
     assert select("local", "local:///y.sock") == ("local", "local:///y.sock")
@@ -212,7 +213,7 @@ def test_backend_from_an_installed_package(tmp_path, monkeypatch):
     assert backend_class("local") is LocalBackend
     with pytest.raises(BackendError, match="is not a Backend subclass"):
         backend_class("bogus")
-    with pytest.raises(BackendError, match=r"available: bogus, echo, local"):
+    with pytest.raises(BackendError, match=r"available: bogus, echo, flux, local"):
         backend_class("nosuch")
     sys.modules.pop("echo_backend", None)
     monkeypatch.setenv("FX_BACKEND", "echo")

@@ -9,7 +9,10 @@ from fluxcli.errors import BackendError
 
 from .contract import Backend
 
-BACKENDS = {"local": "fluxcli.backends.local.backend:LocalBackend"}
+BACKENDS = {
+    "local": "fluxcli.backends.local.backend:LocalBackend",
+    "flux": "fluxcli.backends.flux.backend:FluxBackend",
+}
 # where the contract's documentation lives: every backend in BACKENDS passes
 # tests/backends/contract.py
 
@@ -45,9 +48,8 @@ def backend_class(name: str) -> type[Backend]:
 
 
 def _scheme(uri: str) -> str:
-    """The backend a URI names: ``slurm:``, ``slurm://cluster``, ``flux:…``; a bare path is local."""
-    if "://" in uri:
-        return uri.split("://", 1)[0]
+    """The backend a URI names: ``slurm:``, ``slurm://cluster``, ``flux:local:///run/flux/local``;
+    a bare path is local."""
     head, sep, _ = uri.partition(":")
     return head if sep and head.isidentifier() else "local"
 

@@ -19,3 +19,20 @@ def decode_data(context: dict) -> bytes:
     if context.get("encoding") == "base64":
         return base64.b64decode(data)
     return data.encode("utf-8", "surrogateescape")
+
+
+def output_chunks(events):
+    """The ``data`` events of output eventlogs (RFC 24) as OutputChunks, bytes exact."""
+    from .contract import OutputChunk
+
+    for event in events:
+        if event.name != "data":
+            continue
+        context = event.context
+        yield OutputChunk(
+            event.jobid,
+            str(context.get("rank", "0")),
+            context.get("stream", "stdout"),
+            decode_data(context) if "data" in context else b"",
+            bool(context.get("eof")),
+        )

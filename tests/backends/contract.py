@@ -57,7 +57,7 @@ def test_is_a_backend_with_a_name(backend):
 
 def test_submit_many_at_once_gives_ids_or_errors_in_order(backend):
     bad = command("true")
-    bad.jobspec["tasks"] = []  # rejected by the backend, not by the client
+    bad.jobspec["tasks"][0]["command"] = []  # rejected by the backend, not by the client
     results = backend.submit(
         [SubmitRequest(command("true")), SubmitRequest(bad), SubmitRequest(command("true"))]
     )

@@ -1,4 +1,8 @@
-"""The contract suite (contract.py) on every registered backend that can run here."""
+"""The contract suite (contract.py) on every registered backend that can run here.
+
+The Flux backend runs it against a real ``flux start --test-size=2`` (see
+tests/flux_helpers.py), skipped with the reason when Flux is not installed.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,10 @@ def available() -> list:
     params = []
     for name in sorted(BACKENDS):
         reason = backend_class(name).unavailable()
+        if name == "flux" and not reason:
+            from flux_helpers import flux_missing
+
+            reason = flux_missing()
         params.append(
             pytest.param(name, marks=pytest.mark.skipif(bool(reason), reason=reason or ""))
         )
@@ -20,6 +28,10 @@ def available() -> list:
 
 @pytest.fixture(params=available(), scope="module")
 def backend(request):
-    opened = open_backend(request.param)
+    if request.param == "flux":
+        instance = request.getfixturevalue("flux_instance")
+        opened = open_backend("flux", f"flux:{instance.uri}")
+    else:
+        opened = open_backend(request.param)
     yield opened
     opened.close()

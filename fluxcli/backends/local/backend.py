@@ -18,7 +18,8 @@ from ..contract import (
     UnknownJob,
     Unsupported,
 )
-from ..iodata import decode_data, encode_data
+from ..iodata import encode_data, output_chunks
+from ..jobspecs import jobspec_dict, jobspec_text
 from .client import Connection, RemoteError, connect
 
 SUBMIT_CHUNK = 32
@@ -54,7 +55,7 @@ class LocalBackend(Backend):
         """Refuse what the local instance cannot honour, naming the option."""
         from .refusals import refusals
 
-        for option, reason in refusals(_as_dict(jobspec)):
+        for option, reason in refusals(jobspec_dict(jobspec)):
             raise Unsupported(option, reason, self.name)
 
     def submit(self, requests: Sequence[SubmitRequest]) -> list[int | RemoteError]:
@@ -62,7 +63,7 @@ class LocalBackend(Backend):
         groups: dict[tuple, list[tuple[int, str]]] = {}
         for index, request in enumerate(requests):
             key = (request.urgency, request.flags, request.stdin)
-            groups.setdefault(key, []).append((index, _as_text(request.jobspec)))
+            groups.setdefault(key, []).append((index, jobspec_text(request.jobspec)))
         results: list = [None] * len(requests)
         for (urgency, flags, stdin), items in groups.items():
             # in chunks sent back to back, so the first jobs run while later ones arrive
@@ -125,17 +126,7 @@ class LocalBackend(Backend):
             conn.close()
 
     def output(self, jobids: Sequence[int], follow: bool = True) -> Iterator[OutputChunk]:
-        for event in self.events(jobids, "output", follow):
-            if event.name != "data":
-                continue
-            context = event.context
-            yield OutputChunk(
-                event.jobid,
-                str(context.get("rank", "0")),
-                context.get("stream", "stdout"),
-                decode_data(context) if "data" in context else b"",
-                bool(context.get("eof")),
-            )
+        return output_chunks(self.events(jobids, "output", follow))
 
     def write_stdin(self, jobid: int, data: bytes | None, ranks: list[int] | None = None) -> None:
         """Send input to a job; returns once the job has room for more (own channel)."""
@@ -216,23 +207,3 @@ def _unknown(conn: Connection, jobid: int) -> bool:
     except RemoteError as exc:
         return exc.errno == errno.ENOENT
     return False
-
-
-def _as_text(jobspec) -> str:
-    if isinstance(jobspec, str):
-        return jobspec
-    if isinstance(jobspec, dict):
-        import json
-
-        return json.dumps(jobspec, separators=(",", ":"))
-    return jobspec.dumps()
-
-
-def _as_dict(jobspec) -> dict:
-    if isinstance(jobspec, dict):
-        return jobspec
-    if isinstance(jobspec, str):
-        import json
-
-        return json.loads(jobspec)
-    return jobspec.jobspec

@@ -1,0 +1,1 @@
+"""The Flux backend: jobs on a real Flux instance through flux-core's Python bindings."""
