@@ -331,7 +331,9 @@ def test_man_fxsub_works_in_the_environment(run, tmp_path):
 def test_every_tool_takes_backend(run, argv):
     proc = run(*argv)
     assert proc.returncode == 1
-    assert proc.stderr.strip().endswith("backend 'nosuch' is not available (available: flux, local)")
+    assert proc.stderr.strip().endswith(
+        "backend 'nosuch' is not available (available: flux, local)"
+    )
 
 
 def test_backend_local_is_the_local_instance(run):
