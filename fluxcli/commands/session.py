@@ -231,16 +231,17 @@ class JobSession:
             elif kind == "output-error":
                 self.terminal.info(f"error reading output: {describe(item)}")
                 return max(self.outcome.exit_code, 1)
-        self._cooked()  # the job's pty is done with the keyboard: messages start at column 0
-        if self.outcome.status:
-            message = finish_message(self.outcome.status)
-            if message:
-                self.terminal.info(message)
         return self.outcome.exit_code
 
     def _event(self, event) -> bool:
         """Show one main event; True once the session has seen what it waits for."""
         self.outcome.update(event.to_dict())
+        if event.name == "finish" and self.outcome.status:
+            # at the finish event, before its -vv line, as the reference says it
+            self._cooked()  # the job's pty is done with the keyboard: column 0
+            message = finish_message(self.outcome.status)
+            if message:
+                self.terminal.info(message)
         self.display.event(event)
         if event.name == "start" and self.options.verbose > 2 and not self.exec_shown:
             self.exec_shown = True
