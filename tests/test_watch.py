@@ -189,3 +189,29 @@ def test_ctrl_c_stops_watching_and_leaves_the_job(run):
     assert (watcher.returncode, out, err) == (130, "", "")
     assert " finish" not in run("fx", "job", "eventlog", jobid).stdout
     run("fxcancel", jobid)
+
+
+def test_live_usage_of_a_running_local_job(run):
+    from fluxcli.backends import open_backend
+
+    hog = (
+        "x = bytearray(60_000_000)\nimport time\nt = time.time()\nwhile time.time() - t < 30: pass"
+    )
+    jobid = submit("python3", "-c", hog)
+    backend = open_backend()
+    try:
+        numeric = int(JobID(jobid))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            found = backend.usage([numeric]).get(numeric)
+            if found and found.rss > 60_000_000 and found.cputime > 0.5:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"no reading of {jobid}: {found}")
+        run("fxcancel", jobid)
+        finished(jobid)
+        assert backend.usage([numeric]) == {}  # nothing left running
+    finally:
+        run("fxcancel", jobid)
+        backend.close()

@@ -191,6 +191,13 @@ class JobFilter(Record):
     __slots__ = tuple(FIELDS)
 
 
+class JobUsage(Record):
+    """A running job's use now: ``cputime`` seconds so far, ``rss`` bytes resident."""
+
+    __slots__ = ("cputime", "rss")
+    FIELDS = {"cputime": 0.0, "rss": 0}
+
+
 class BackendInfo(Record):
     """What ``describe()`` tells of a backend and the resources behind it."""
 
@@ -261,6 +268,10 @@ class Backend(ABC):
     def wait(self, jobid: int) -> tuple[int, bool, str]:
         """Wait for a waitable job: ``(jobid, success, errstr)``."""
         raise Unsupported("wait", "waiting for a job's result is not supported", self.name)
+
+    def usage(self, jobids: Sequence[int]) -> dict[int, JobUsage]:
+        """What running jobs use now, where this backend can measure it (may be empty)."""
+        return {}
 
     @abstractmethod
     def describe(self) -> BackendInfo:

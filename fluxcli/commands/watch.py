@@ -116,7 +116,8 @@ def watch(
 
     options = WatchOptions(
         TOOL, verbose, "clean", True, label_io, progress, jps, color, start_at=start_at,
-        events="json" if as_json else "text" if as_events else None,
+        events="json" if as_json else "text" if as_events else None, board=True,
+        names={record.id: record.name for record in records},
     )  # fmt: skip
     try:
         return Watch(backend, options, [(record.id, None, None) for record in records]).run()

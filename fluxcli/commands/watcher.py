@@ -9,8 +9,9 @@ the jobs. The exit code is the worst job's.
 from __future__ import annotations
 
 import sys
+import time
 
-from fluxcli.errors import describe
+from fluxcli.errors import FluxcliError, describe
 from fluxcli.jobspec.status import Outcome
 from fluxcli.views.display import open_display
 from fluxcli.views.progress import JobCounts
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from typing import IO
 
 TICK = 0.25  # seconds between redraws of a progress bar
+BOARD_TICK = 0.1  # seconds between redraws of fxwatch's live region (10 a second at most)
+USAGE_EVERY = 1.0  # seconds between readings of running jobs' CPU and memory
 
 
 class WatchOptions:
@@ -42,11 +45,15 @@ class WatchOptions:
         color: str | None = None,
         start_at: float | None = None,
         events: str | None = None,
+        board: bool = False,
+        names: dict[int, str] | None = None,
     ):
         self.tool, self.verbose, self.wait_event, self.watch = tool, verbose, wait_event, watch
         self.label_io, self.progress, self.jps, self.color = label_io, progress, jps, color
         # times are relative to start_at (else the first submit); events: "text"/"json" on stdout
         self.start_at, self.events = start_at, events
+        # board: the live region of fxwatch on a terminal; names: job names for its table
+        self.board, self.names = board, names or {}
 
 
 class Watch:
@@ -66,9 +73,21 @@ class Watch:
             self.terminal.warning("stdout is not a tty. Ignoring --progress option")
         counts = JobCounts(self.jobids, options.jps) if live else None
         timeline = WatchTimeline(backend.format_id, options.verbose, counts, options.start_at)
-        self.display = open_display(self.terminal, timeline, live=live, label_io=options.label_io)
+        self.board = options.board and not live and not options.events and is_terminal(sys.stderr)
+        if self.board:
+            from fluxcli.views.board import WatchBoard
+
+            self.display = WatchBoard(self.terminal, timeline, label_io=options.label_io)
+        else:
+            self.display = open_display(
+                self.terminal, timeline, live=live, label_io=options.label_io
+            )
         for jobid, out, err in jobs:
             self.display.add_job(int(jobid), out, err, prefix=f"{backend.format_id(int(jobid))}: ")
+        if self.board:
+            for jobid, name in options.names.items():
+                self.display.name(jobid, name)
+        self.polled = 0.0
         self.printer = EventPrinter(backend.format_id, options.events) if options.events else None
         # jobs whose exec eventlog is still followed (-vv, or an exec.* wait): from
         # their start to shell.init (or to the awaited exec event), as the reference does
@@ -97,8 +116,11 @@ class Watch:
         # all output is awaited only when the jobs are awaited to the end
         output_over = not (opts.watch and opts.wait_event == "clean" and self.printer is None)
         tick = TICK if self.display.timeline.counts is not None else None
+        idle = self.display.tick
+        if self.board:
+            tick, idle = BOARD_TICK, self._board_tick
         while len(done) < len(self.jobids) or not output_over:
-            kind, item = self.feed.next(tick, self.display.tick)
+            kind, item = self.feed.next(tick, idle)
             if kind == "output":
                 self.display.output(item)
             elif kind == "output-end":
@@ -114,10 +136,24 @@ class Watch:
                 self._main_event(item)
             elif kind == "exec" and item.jobid in self.exec_open:
                 self._exec_event(item)
+            if self.board:
+                self._board_tick()
             for jobid in self.reached - done - self.exec_open:
                 done.add(jobid)
                 self.display.finish(jobid)
         return 0
+
+    def _board_tick(self) -> None:
+        """Redraw the board; every USAGE_EVERY seconds, ask what running jobs use."""
+        now = time.monotonic()
+        running = self.display.running
+        if running and now - self.polled >= USAGE_EVERY:
+            self.polled = now
+            try:
+                self.display.usage(self.backend.usage(list(running)[: self.display.rows]))
+            except (OSError, FluxcliError):
+                pass  # a reading is a nicety: the watch goes on without it
+        self.display.tick()
 
     def _main_event(self, event) -> None:
         self.outcomes[event.jobid].update(event.to_dict())

@@ -13,6 +13,7 @@ from ..contract import (
     JobEvent,
     JobFilter,
     JobRecord,
+    JobUsage,
     OutputChunk,
     SubmitRequest,
     UnknownJob,
@@ -183,6 +184,13 @@ class LocalBackend(Backend):
             resources=status.get("resources", []),
             details=status,
         )
+
+    def usage(self, jobids: Sequence[int]) -> dict[int, JobUsage]:
+        """Live CPU and memory of running jobs (their processes are on this host)."""
+        from .procusage import job_usage
+
+        found = job_usage({int(j): self.format_id(int(j)) for j in jobids})
+        return {jobid: JobUsage(cpu, rss) for jobid, (cpu, rss) in found.items()}
 
     def instance_uri(self, jobid: int) -> str:
         """The nested instance's URI, once it answers (fxalloc --bg, fx uri)."""
