@@ -27,7 +27,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 
 from fluxcli.errors import BackendError
-from fluxcli.jobspec.status import ACTIVE_STATES
+from fluxcli.jobspec.status import ACTIVE_STATES, STATES
 
 # the three eventlogs of a job (RFC 21 main, the exec system's, RFC 24 output)
 LOGS = ("eventlog", "exec", "output")
@@ -146,7 +146,9 @@ class OutputChunk(Record):
 class JobRecord(Record):
     """What a backend knows of one job (the keys of ``flux jobs --json`` where they exist).
 
-    Times are epoch seconds (None: not reached); ``waitstatus`` a wait(2)
+    Times are epoch seconds (None: not reached); ``ranks`` an RFC 22 idset of the
+    ranks allocated; ``dependencies`` those not yet met; ``annotations`` the
+    scheduler's and user's (RFC 27); ``waitstatus`` a wait(2)
     status; ``output_paths`` the files the job's output went to; ``cputime``
     (seconds) and ``maxrss`` (bytes) cover the job's whole process tree where
     the backend measures them.
@@ -159,6 +161,8 @@ class JobRecord(Record):
     FIELDS.update(dict.fromkeys(("result", "waitstatus", "exception_type", "exception_note")))
     FIELDS.update(exception_severity=None, native_id="", output_paths=[])
     FIELDS.update(dict.fromkeys(("cwd", "queue", "cputime", "maxrss")))
+    # when the job entered PRIORITY and SCHED; the dependencies it still waits for
+    FIELDS.update(t_priority=None, t_sched=None, dependencies=[], ranks="", annotations={})
     __slots__ = tuple(FIELDS)
 
     @property
@@ -183,7 +187,8 @@ class JobFilter(Record):
     if they became inactive after this epoch time; ``ids``: only these jobs
     (unknown ids are left out; ``flux jobs ID…`` ignores its filters, so a
     command that wants that passes none); ``limit`` 0: no limit. Results come
-    newest first (by submit time).
+    in flux-core's order: pending jobs (highest priority first, then oldest),
+    running ones (latest started first), then inactive ones (latest ended first).
     """
 
     FIELDS = dict.fromkeys(("states", "results", "userid", "name", "queue", "since", "ids"))
@@ -196,6 +201,31 @@ class JobUsage(Record):
 
     __slots__ = ("cputime", "rss")
     FIELDS = {"cputime": 0.0, "rss": 0}
+
+
+class JobStats(Record):
+    """Counts of jobs (every user's) by state and by result of the inactive ones, with the
+    number purged and the sums of the jobs' ``cputime`` and ``maxrss`` where measured."""
+
+    __slots__ = ("states", "results", "inactive_purged", "cputime", "maxrss")
+    FIELDS = {"states": {}, "results": {}, "inactive_purged": 0, "cputime": 0.0, "maxrss": 0}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> JobStats:
+        """Stats from plain data (unknown keys are ignored)."""
+        return cls(**{k: v for k, v in data.items() if k in cls.FIELDS})
+
+    @classmethod
+    def of(cls, records: Sequence[JobRecord]) -> JobStats:
+        """The stats of these jobs."""
+        stats = cls(states=dict.fromkeys(STATES, 0), results={})
+        for record in records:
+            stats.states[record.state] = stats.states.get(record.state, 0) + 1
+            if record.state == "INACTIVE" and record.result:
+                stats.results[record.result] = stats.results.get(record.result, 0) + 1
+            stats.cputime += record.cputime or 0.0
+            stats.maxrss += record.maxrss or 0
+        return stats
 
 
 class BackendInfo(Record):
@@ -263,7 +293,14 @@ class Backend(ABC):
 
     @abstractmethod
     def list_jobs(self, filter: JobFilter) -> list[JobRecord]:  # noqa: A002
-        """Jobs matching ``filter``, newest first."""
+        """Jobs matching ``filter``, in the order JobFilter describes."""
+
+    def job_stats(self) -> JobStats:
+        """Counts of every user's jobs by state and result, and their accounting sums.
+
+        This default lists every job; backends with a database count there.
+        """
+        return JobStats.of(self.list_jobs(JobFilter(userid=-1)))
 
     def wait(self, jobid: int) -> tuple[int, bool, str]:
         """Wait for a waitable job: ``(jobid, success, errstr)``."""

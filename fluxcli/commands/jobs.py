@@ -1,60 +1,227 @@
-"""fxjobs: list jobs (a table on a terminal, plain columns otherwise)."""
+"""fxjobs: list jobs as ``flux jobs`` does (formats, filters, JSON, statistics).
+
+Beyond the reference: the ``cputime``, ``maxrss`` and ``output_paths``
+fields (also in ``--json``), the ``accounting`` named format, and the sums
+of CPU time and peak memory under ``--stats``.
+"""
 
 from __future__ import annotations
 
-import json
-import time
+import sys
 
 import click
 
-from fluxcli.views.table import render_table
-
 from .tools import click_run, open_backend
 
+TOOL = "fxjobs"
 
-def _runtime(job: dict) -> str:
-    from fluxcli.jobspec.fsd import fsd
 
-    if not job.get("t_run"):
-        return "-"
-    end = job.get("t_cleanup") or time.time()
-    return fsd(max(0.0, end - job["t_run"]))
+def _jobid(ctx, param, values):
+    from fluxcli.jobspec.jobid import JobID
+
+    for value in values:
+        try:
+            JobID(value)
+        except ValueError:
+            raise click.BadParameter(f"invalid JobID value: '{value}'") from None
+    return list(values)
+
+
+def _count(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise click.BadParameter(f"invalid int value: '{value}'") from None
+
+
+selection_options = [
+    click.option("-a", "show_all", is_flag=True, help="List jobs in all states"),
+    click.option("-A", "every_user", is_flag=True, help="List all jobs of all users"),
+    click.option(
+        "-c", "--count", callback=_count, metavar="N", help="Limit output to N jobs (default 1000)"
+    ),
+    click.option(
+        "-f",
+        "--filter",
+        "filters",
+        multiple=True,
+        metavar="STATE|RESULT",
+        help="List jobs with these states or results",
+    ),
+    click.option(
+        "--since", metavar="WHEN", help="Include jobs that became inactive since WHEN (implies -a)"
+    ),
+    click.option("-u", "--user", metavar="USER", help="List jobs of this user (or 'all')"),
+    click.option("--name", metavar="JOB-NAME", help="List jobs with this name"),
+    click.option(
+        "-q",
+        "--queue",
+        "queues",
+        multiple=True,
+        metavar="QUEUE,...",
+        help="List jobs in these queues",
+    ),
+]
+
+
+def add_selection_options(command):
+    """Decorate ``command`` with the selection options fxjobs, fx pgrep and fx pkill share."""
+    for option in reversed(selection_options):
+        command = option(command)
+    return command
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-a", "--all", "show_all", is_flag=True, help="Include inactive jobs")
-@click.option("-c", "--count", default=100, show_default=True, help="Show at most this many jobs")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON records")
-@click.option("-n", "--no-header", is_flag=True, help="Omit the header line")
-def jobs(show_all, count, as_json, no_header):
-    """List your jobs, newest first (active only unless -a)."""
-    from fluxcli.backends.contract import JobFilter
-    from fluxcli.jobspec.status import ACTIVE_STATES
+@add_selection_options
+@click.option("-n", "--no-header", is_flag=True, help="Suppress printing of the header line")
+@click.option("--suppress-header", "no_header", is_flag=True, hidden=True)
+@click.option(
+    "-o",
+    "--format",
+    "fmt",
+    default="default",
+    metavar="FORMAT",
+    help="Output format, or the name of one ('help' lists them)",
+)
+@click.option(
+    "--sort", default="", metavar="KEY,...", help="Sort by these fields ('-KEY': descending)"
+)
+@click.option(
+    "-w",
+    "--width",
+    type=int,
+    is_flag=False,
+    flag_value=0,
+    default=-1,
+    metavar="[N]",
+    help="Cut lines at N columns (N omitted: the terminal's width)",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print jobs as JSON")
+@click.option(
+    "--color",
+    is_flag=False,
+    flag_value="always",
+    default=None,
+    metavar="[WHEN]",
+    help="Colour by result: always, never or auto (default)",
+)
+@click.option("--stats", is_flag=True, help="Print job statistics before the header")
+@click.option(
+    "--stats-only", is_flag=True, help="Print job statistics only; exit 1 if no job is active"
+)
+@click.argument("jobids", nargs=-1, callback=_jobid, metavar="[JOBID]...")
+def jobs(no_header, fmt, sort, width, as_json, color, stats, stats_only, jobids, **selected):
+    """List jobs (your active ones unless told otherwise), newest first."""
+    from fluxcli.errors import FluxcliError
+    from fluxcli.views.terminal import Terminal, color_wanted
 
+    from .jobselect import Selection, fetch
+
+    terminal = Terminal(TOOL)
+    if as_json and (stats or stats_only):
+        raise FluxcliError("--json incompatible with --stats or --stats-only")
+    selection = Selection(**selected)
+    if jobids and selection.filtered:
+        terminal.warning("Filtering options ignored with jobid list")
+    formatter = _formatter(fmt)
+    try:
+        use_color = color_wanted(color, sys.stdout)
+    except ValueError:
+        raise click.UsageError(f"Invalid argument to --color: '{color}'") from None
     backend = open_backend()
-    found = backend.list_jobs(JobFilter(states=None if show_all else ACTIVE_STATES, limit=count))
-    records = [r.to_dict() for r in found]
+    if stats or stats_only:
+        active = _print_stats(backend, selection.queues)
+        if stats_only:
+            return 0 if active else 1
+    if sort:
+        try:
+            formatter.set_sort_keys(sort)
+        except ValueError as exc:
+            raise FluxcliError(str(exc)) from None
+    failed = []
+
+    def unknown(message: str) -> None:
+        failed.append(message)
+        print(message, file=sys.stderr)
+
+    records, truncated = fetch(backend, selection, list(jobids), terminal.warning, unknown)
+    if jobids and not records:
+        return 1
     if as_json:
-        click.echo(json.dumps(records))
-        return 0
-    rows = [
-        (
-            backend.format_id(r["id"]),
-            r["name"] or "",
-            r["state"][0],  # N D P S R C I, as flux jobs abbreviates
-            str(r["ntasks"] or ""),
-            str(r["nnodes"] or ""),
-            _runtime(r),
-            r.get("result") or "",
+        _print_json(records, single=len(jobids) == 1)
+    else:
+        from fluxcli.views.listing import print_jobs
+
+        try:
+            print_jobs(records, formatter, no_header, width, use_color)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise FluxcliError(str(exc)) from None
+    if truncated and not no_header and not as_json:
+        print(f"warning: output truncated at {selection.count} jobs.", file=sys.stderr)
+        print(
+            "Use --count to increase returned results or use filters to alter results.",
+            file=sys.stderr,
         )
-        for r in records
-    ]
-    header = ("JOBID", "NAME", "ST", "NTASKS", "NNODES", "TIME", "RESULT")
-    if rows or not no_header:
-        click.echo(render_table(header, rows, show_header=not no_header))
     return 0
+
+
+def _formatter(spec: str):
+    """The OutputFormat of ``-o SPEC`` (exits for ``help`` and ``get-config=NAME``)."""
+    from fluxcli.errors import FluxcliError
+    from fluxcli.views.listing import job_formatter
+
+    from . import jobsconfig
+
+    try:
+        formats = jobsconfig.load_formats() if "{" not in spec else {}
+        if spec == "help":
+            click.echo(jobsconfig.format_help(formats))
+            raise click.exceptions.Exit(0)
+        if spec.startswith("get-config="):
+            click.echo(jobsconfig.format_config(formats, spec.split("=", 1)[1]))
+            raise click.exceptions.Exit(0)
+        return job_formatter(jobsconfig.resolve(spec, formats))
+    except ValueError as exc:
+        raise FluxcliError(str(exc)) from None
+
+
+def _print_stats(backend, queues: list[str]) -> int:
+    """The ``--stats`` lines; returns the number of active jobs."""
+    from fluxcli.errors import FluxcliError
+    from fluxcli.views.jobfields import Bytes
+
+    if queues:  # no backend keeps per-queue statistics yet
+        raise FluxcliError(f"error retrieving job stats: no stats available for queue {queues[0]}")
+    stats = backend.job_stats()
+    count = stats.states.get
+    results = stats.results.get
+    pending = count("DEPEND", 0) + count("PRIORITY", 0) + count("SCHED", 0)
+    running = count("RUN", 0) + count("CLEANUP", 0)
+    failed = results("FAILED", 0) + results("TIMEOUT", 0) + results("CANCELED", 0)
+    click.echo(
+        f"{running} running, {results('COMPLETED', 0)} completed, {failed} failed, "
+        f"{pending} pending, {stats.inactive_purged} inactive purged"
+    )
+    from fluxcli.views.formats import fsd
+
+    click.echo(f"{fsd(stats.cputime)} CPU time, {Bytes(stats.maxrss)} peak memory (sums)")
+    return sum(stats.states.values()) - count("INACTIVE", 0)
+
+
+def _print_json(records, single: bool) -> None:
+    import json
+
+    from fluxcli.views.jobfields import JobView
+
+    objects = [JobView(record).to_json() for record in records]
+    if single:
+        click.echo(json.dumps(objects[0]))
+    else:
+        click.echo(json.dumps({"jobs": objects}))
 
 
 def jobs_main(argv: list[str]) -> int:
     """Entry point of fxjobs / fx jobs."""
-    return click_run(jobs, argv, "fxjobs")
+    return click_run(jobs, argv, TOOL)

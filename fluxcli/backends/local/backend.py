@@ -14,6 +14,7 @@ from ..contract import (
     JobFilter,
     JobRecord,
     JobUsage,
+    JobStats,
     OutputChunk,
     SubmitRequest,
     UnknownJob,
@@ -167,6 +168,9 @@ class LocalBackend(Backend):
         if filter.ids is not None and not filter.ids:
             return []
         return [_record(r) for r in self.conn.call("list", **params)["jobs"]]
+
+    def job_stats(self) -> JobStats:
+        return JobStats.from_dict(self.conn.call("stats"))
 
     def wait(self, jobid: int) -> tuple[int, bool, str]:
         conn = self._stream_conn()

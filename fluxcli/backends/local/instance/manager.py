@@ -300,7 +300,13 @@ class JobManager:
             job.jobspec = json.loads(self.store.jobspec(job.id))
         self.post(job, "alloc", {"annotations": {"sched": {"resource_summary": alloc.summary()}}})
         hosts = [self.nodes[rank].hostname for rank in sorted(alloc.cores)]
-        self.set_state(job, "RUN", ranks=json.dumps(alloc.to_dict()), nodelist=",".join(hosts))
+        self.set_state(
+            job,
+            "RUN",
+            ranks=json.dumps(alloc.to_dict()),
+            nodelist=",".join(hosts),
+            nnodes=len(hosts),
+        )
         job.execution = Execution(self, job, self.nodes)
         # the decision to run is durable before anything runs: a job's command
         # runs at most once, even when the instance is killed right here

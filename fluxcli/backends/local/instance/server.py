@@ -220,6 +220,9 @@ class Connection:
     def do_list(self, rid, params):
         return {"jobs": self.manager.store.list_jobs(**checks.list_filter(params))}
 
+    def do_stats(self, rid, params):
+        return self.manager.store.stats()
+
     def do_status(self, rid, params):
         server = self.server
         return {

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from fluxcli.jobspec.status import ACTIVE_STATES
+from fluxcli.jobspec.status import ACTIVE_STATES, STATES
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     umask INTEGER, output_paths TEXT, cputime REAL, maxrss INTEGER, nodelist TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
+CREATE INDEX IF NOT EXISTS jobs_state_ended ON jobs(state, t_inactive);
 CREATE TABLE IF NOT EXISTS events (
     jobid INTEGER, log TEXT, seq INTEGER, timestamp REAL, name TEXT, context TEXT,
     PRIMARY KEY (jobid, log, seq)
@@ -51,6 +52,23 @@ JOB_FIELDS = (
     "t_inactive ntasks ncores nnodes duration result waitstatus exception_type "
     "exception_note exception_severity ranks waited umask output_paths cputime maxrss nodelist"
 ).split()
+# what listings add to a job's row: taken from its jobspec and main eventlog
+LISTED = {
+    "cwd": "json_extract(jobspec, '$.attributes.system.cwd')",
+    "dependencies": "json_extract(jobspec, '$.attributes.system.dependencies')",
+    "t_priority": "(SELECT timestamp FROM events WHERE jobid=jobs.id AND log='eventlog' "
+    "AND name='depend')",
+    "t_sched": "(SELECT timestamp FROM events WHERE jobid=jobs.id AND log='eventlog' "
+    "AND name='priority' ORDER BY seq LIMIT 1)",
+    "alloc": "(SELECT context FROM events WHERE jobid=jobs.id AND log='eventlog' AND name='alloc')",
+}
+# list_jobs' groups of states and the order within each (indexes below serve them)
+LIST_GROUPS = (
+    (("NEW", "DEPEND", "PRIORITY", "SCHED"), "priority DESC, id ASC"),
+    (("RUN", "CLEANUP"), "t_run DESC"),
+    (("INACTIVE",), "t_inactive DESC"),
+)
+SELECT_LISTED = "SELECT " + ", ".join([*JOB_FIELDS, *LISTED.values()]) + " FROM jobs"
 
 
 class StoreError(Exception):
@@ -230,10 +248,8 @@ class Store:
     def job(self, jobid: int) -> dict | None:
         """A job's record (without its jobspec), or None."""
         self._write_pending()
-        row = self.db.execute(
-            f"SELECT {', '.join(JOB_FIELDS)} FROM jobs WHERE id=?", (jobid,)
-        ).fetchone()
-        return _record(row) if row else None
+        row = self.db.execute(f"{SELECT_LISTED} WHERE id=?", (jobid,)).fetchone()
+        return _listed(row) if row else None
 
     def jobspec(self, jobid: int) -> str | None:
         """A job's jobspec text."""
@@ -267,7 +283,9 @@ class Store:
         since: float | None = None,
         ids: list[int] | None = None,
     ) -> list[dict]:
-        """The newest jobs first, selected as ``contract.JobFilter`` describes."""
+        """Jobs selected as ``contract.JobFilter`` describes, in flux-core's job-list order:
+        pending (highest priority, then oldest, first), running (latest started first),
+        then inactive (latest ended first). One query per group, each an index walk."""
         self._write_pending()
         clauses: list[str] = []
         args: list = []
@@ -293,13 +311,50 @@ class Store:
         if since is not None:
             clauses.append("(state != 'INACTIVE' OR t_inactive > ?)")
             args.append(since)
-        sql = f"SELECT {', '.join(JOB_FIELDS)} FROM jobs"
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
-        sql += " ORDER BY id DESC"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return [_record(row) for row in self.db.execute(sql, args)]
+        found: list[dict] = []
+        for group, order in LIST_GROUPS:
+            wanted = [
+                state
+                for state in group
+                if (not states and not results)
+                or (states and state in states)
+                or (results and state == "INACTIVE")
+            ]
+            if not wanted or (limit and len(found) >= limit):
+                continue
+            marks = ",".join("?" * len(wanted))
+            sql = " AND ".join([f"{SELECT_LISTED} WHERE state IN ({marks})", *clauses])
+            sql += f" ORDER BY {order}"
+            if limit:
+                sql += f" LIMIT {int(limit) - len(found)}"
+            found.extend(_listed(row) for row in self.db.execute(sql, [*wanted, *args]))
+        return found
+
+    def stats(self) -> dict:
+        """Counts of every user's jobs by state and by result, with their CPU time and peak RSS
+        summed (what ``flux jobs --stats`` shows, plus the accounting)."""
+        self._write_pending()
+        states = dict.fromkeys(STATES, 0)
+        results = dict.fromkeys(("COMPLETED", "FAILED", "CANCELED", "TIMEOUT"), 0)
+        cputime, maxrss = 0.0, 0
+        rows = self.db.execute(
+            "SELECT state, result, COUNT(*), TOTAL(cputime), TOTAL(maxrss) FROM jobs "
+            "GROUP BY state, result"
+        )
+        for state, result, count, cpu, rss in rows:
+            states[state] = states.get(state, 0) + count
+            if state == "INACTIVE" and result:
+                results[result] = results.get(result, 0) + count
+            cputime += cpu
+            maxrss += int(rss)
+        purged = int(self.get_meta("inactive_purged", "0") or 0)
+        return {
+            "states": states,
+            "results": results,
+            "inactive_purged": purged,
+            "cputime": cputime,
+            "maxrss": maxrss,
+        }
 
     def counts(self) -> dict[str, int]:
         """Number of jobs in each state."""
@@ -355,3 +410,31 @@ def _record(row: tuple) -> dict:
     record["output_paths"] = json.loads(record["output_paths"] or "[]")
     record["nodelist"] = record["nodelist"] or ""
     return record
+
+
+def _listed(row: tuple) -> dict:
+    """A row of SELECT_LISTED as a dict: the job's record and what listings add."""
+    record = _record(row[: len(JOB_FIELDS)])
+    extra = dict(zip(LISTED, row[len(JOB_FIELDS) :], strict=True))
+    deps = json.loads(extra["dependencies"] or "[]")
+    record["cwd"] = extra["cwd"]
+    record["t_priority"] = extra["t_priority"]
+    record["t_sched"] = extra["t_sched"]
+    record["ranks"] = _alloc_ranks(record["ranks"])
+    record["annotations"] = json.loads(extra["alloc"] or "{}").get("annotations", {})
+    # a listing shows the dependencies still to be met: only a job in DEPEND has any
+    record["dependencies"] = (
+        [f"{d.get('scheme')}:{d.get('value')}" for d in deps if isinstance(d, dict)]
+        if record["state"] == "DEPEND"
+        else []
+    )
+    return record
+
+
+def _alloc_ranks(alloc: str | None) -> str:
+    """The ranks of an allocation (stored as JSON) as an RFC 22 idset."""
+    if not alloc:
+        return ""
+    from fluxcli.jobspec.idset import encode_idset
+
+    return encode_idset(int(rank) for rank in json.loads(alloc).get("cores", {}))

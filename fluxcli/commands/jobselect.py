@@ -1,0 +1,141 @@
+"""Which jobs fxjobs, fx pgrep and fx pkill list: their options as one JobFilter.
+
+The rules are those of ``flux jobs``: active jobs of the caller by default;
+``-a`` adds inactive ones unless ``--filter`` is given; ``--since`` implies
+``-a`` unless ``--filter`` is given; ``-A`` is ``-u all``; job ids on the
+command line replace every other criterion.
+"""
+
+from __future__ import annotations
+
+import os
+
+from fluxcli.errors import FluxcliError
+
+ALL_USERS = -1
+
+
+def parse_user(text: str | None) -> int | None:
+    """``-u USER``: a login name, a uid, or "all" (-1); None for the caller."""
+    if text is None:
+        return os.getuid()
+    if text == "all":
+        return ALL_USERS
+    import pwd
+
+    try:
+        return pwd.getpwnam(text).pw_uid
+    except KeyError:
+        try:
+            return int(text)
+        except ValueError:
+            raise FluxcliError(f"Invalid user {text} specified") from None
+
+
+def parse_since(text: str) -> float:
+    """``--since WHEN``: a date/time phrase, ``-FSD``, or epoch seconds, in the past."""
+    from fluxcli.jobspec.fsd import parse_datetime
+
+    try:
+        when = parse_datetime(text)
+    except ValueError:
+        try:
+            when = float(text)
+        except ValueError:
+            raise FluxcliError(f"could not convert string to float: '{text}'") from None
+    import time
+
+    if when > time.time():
+        raise FluxcliError(f"--since={text} appears to be in the future")
+    return when
+
+
+class Selection:
+    """The selection options of a listing command, turned into a JobFilter.
+
+    ``warn`` is called with each warning the reference prints.
+    """
+
+    def __init__(
+        self,
+        show_all: bool = False,
+        every_user: bool = False,
+        user: str | None = None,
+        filters: tuple[str, ...] = (),
+        since: str | None = None,
+        name: str | None = None,
+        queues: tuple[str, ...] = (),
+        count: int | None = None,
+    ):
+        self.show_all = show_all
+        self.user = "all" if every_user else user
+        self.filters = [word for value in filters for word in value.split(",")]
+        self.since = since
+        self.name = name
+        self.queues = sorted({q for value in queues for q in value.split(",") if q})
+        self.count_given = count is not None
+        self.count = 1000 if count is None else count
+
+    @property
+    def filtered(self) -> bool:
+        """Whether any selection option was given (they are ignored with job ids)."""
+        given = (self.show_all, self.user, self.filters, self.since, self.name, self.queues)
+        return self.count_given or any(value not in (None, False, "", []) for value in given)
+
+    def job_filter(self, warn) -> object:
+        """The JobFilter (with one more than ``count`` jobs, to tell when the list was cut)."""
+        from fluxcli.backends.contract import JobFilter
+        from fluxcli.jobspec.status import parse_filters
+
+        since = None
+        show_all = self.show_all
+        if self.since:
+            since = parse_since(self.since)
+            show_all = show_all or not self.filters
+        words = list(self.filters)
+        if show_all:
+            if self.filters:
+                warn("Both -a and --filter specified, ignoring -a")
+            else:
+                words = ["pending", "running", "inactive"]
+        words = words or ["pending", "running"]
+        try:
+            states, results = parse_filters(words)
+        except ValueError as exc:
+            raise FluxcliError(str(exc)) from None
+        return JobFilter(
+            states=states or None,
+            results=results or None,
+            userid=parse_user(self.user),
+            name=self.name,
+            queue=self.queues[0] if len(self.queues) == 1 else None,
+            since=since,
+            limit=self.count + 1 if self.count > 0 else 0,
+        )
+
+    def wanted(self, record) -> bool:
+        """Whether a listed record passes what the backend could not select (several queues)."""
+        return len(self.queues) < 2 or (record.queue or "") in self.queues
+
+
+def fetch(backend, selection: Selection, jobids: list[str], warn, error):
+    """The JobRecords to show and whether the list was cut at ``count``.
+
+    With job ids, each is looked up (``error("JobID X unknown")`` for those
+    that are not found) and the selection options only checked.
+    """
+    job_filter = selection.job_filter(warn)
+    if jobids:
+        records = []
+        for text in jobids:
+            record = backend.info(backend.parse_id(text))
+            if record is None:
+                error(f"JobID {text} unknown")
+            else:
+                records.append(record)
+    else:
+        records = [r for r in backend.list_jobs(job_filter) if selection.wanted(r)]
+    count = selection.count
+    if count > 0 and len(records) > count:
+        return records[:-1], True  # as flux jobs: the one extra job asked for
+    return records, False

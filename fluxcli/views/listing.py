@@ -1,0 +1,66 @@
+"""Print jobs through an output format: the header, one line a job, colour by result.
+
+Colours are those of ``flux jobs`` on a terminal: completed green, failed
+and timed out red, canceled grey.
+"""
+
+from __future__ import annotations
+
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from fluxcli.backends.contract import JobRecord
+
+RESULT_COLORS = {
+    "COMPLETED": "\033[01;32m",
+    "FAILED": "\033[01;31m",
+    "CANCELED": "\033[37m",
+    "TIMEOUT": "\033[01;31m",
+}
+RESET = "\033[0;0m"
+
+
+def job_formatter(fmt: str):
+    """An OutputFormat over JobView fields; ValueError("Error in user format: ...")."""
+    from .formats import OutputFormat
+    from .jobfields import headings_for
+
+    try:
+        pieces = OutputFormat(fmt, headings_for(_field_names(fmt)))
+    except ValueError as exc:
+        raise ValueError(f"Error in user format: {exc}") from None
+    return pieces
+
+
+def _field_names(fmt: str) -> list[str]:
+    import string
+
+    try:
+        return [field for _, field, _, _ in string.Formatter().parse(fmt) if field]
+    except ValueError:
+        return []
+
+
+def print_jobs(
+    records: Sequence[JobRecord],
+    formatter,
+    no_header: bool = False,
+    width: int = -1,
+    color: bool = False,
+    stream=None,
+) -> None:
+    """Write the listing of ``records`` to ``stream`` (stdout)."""
+    from .jobfields import JobView
+
+    stream = stream or sys.stdout
+    views = [JobView(record) for record in records]
+    if width == 0:
+        import shutil
+
+        width = shutil.get_terminal_size((-1, 25)).columns if stream.isatty() else -1
+    for view, line in formatter.lines(views, no_header=no_header, width=width):
+        start = RESULT_COLORS.get(view.result, "") if color and view is not None else ""
+        stream.write(f"{start}{line}{RESET}\n" if start else line + "\n")
