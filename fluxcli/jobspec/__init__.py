@@ -1,20 +1,32 @@
 """The jobspec model: pure data, no backend, no click or rich.
 
 Mirrors ``flux.job.Jobspec``, ``flux.job.JobspecV1`` and ``flux.job.JobID``.
+Names are loaded on first use, so that a tool needing only ``jobspec.status``
+or ``jobspec.jobid`` (fxjobs) does not pay for the whole model at start-up.
 """
 
-from .conf import BatchConfig
-from .jobid import JobID, id_encode, id_parse
-from .jobspec import Jobspec
-from .loading import validate_jobspec
-from .v1 import JobspecV1
+import importlib
 
-__all__ = [
-    "BatchConfig",
-    "JobID",
-    "Jobspec",
-    "JobspecV1",
-    "id_encode",
-    "id_parse",
-    "validate_jobspec",
-]
+_EXPORTS = {
+    "BatchConfig": ".conf",
+    "JobID": ".jobid",
+    "id_encode": ".jobid",
+    "id_parse": ".jobid",
+    "Jobspec": ".jobspec",
+    "validate_jobspec": ".loading",
+    "JobspecV1": ".v1",
+}
+
+__all__ = sorted(_EXPORTS, key=str.lower)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE INDEX IF NOT EXISTS jobs_state_ended ON jobs(state, t_inactive);
+CREATE INDEX IF NOT EXISTS jobs_stats ON jobs(state, result, cputime, maxrss);
 CREATE TABLE IF NOT EXISTS events (
     jobid INTEGER, log TEXT, seq INTEGER, timestamp REAL, name TEXT, context TEXT,
     PRIMARY KEY (jobid, log, seq)
