@@ -100,7 +100,7 @@ def records(instance: PrivateInstance) -> dict[int, dict]:
     """Every job's record, by id (from ``fxjobs -a --json``)."""
     proc = instance.run("fxjobs", "-a", "-c", "0", "--json", timeout=30)
     assert proc.returncode == 0, proc.stderr
-    return {job["id"]: job for job in json.loads(proc.stdout)}
+    return {job["id"]: job for job in json.loads(proc.stdout)["jobs"]}
 
 
 def wait_state(instance: PrivateInstance, jobid: str, state: str, timeout: float = 20) -> str:
@@ -374,7 +374,7 @@ def test_the_write_ahead_log_stays_bounded_under_sustained_load(private_instance
         done.set()
         watcher.join()
     assert proc.returncode == 0, proc.stderr
-    jobs = json.loads(run("fxjobs", "-a", "-c", "0", "--json", env=env).stdout)
+    jobs = json.loads(run("fxjobs", "-a", "-c", "0", "--json", env=env).stdout)["jobs"]
     assert [j["result"] for j in jobs].count("COMPLETED") == 3000
     # about 37 KB of log per job: 110 MB unchecked; the manager truncates past 8 MiB
     assert max(sizes) < 32 << 20, f"write-ahead log grew to {max(sizes)} bytes"

@@ -131,7 +131,7 @@ def test_a_reader_far_behind_the_job_still_gets_everything(tmp_path):
     assert int(lines.read_text()) == count
     assert int(status.read_text()) == 0
     jobid = ids.read_text().split()[1]
-    jobs = json.loads(fxb("fxjobs", "-a", "--json").stdout)
+    jobs = json.loads(fxb("fxjobs", "-a", "--json").stdout)["jobs"]
     job = next(j for j in jobs if j["id"] == id_parse(jobid))
     assert job["result"] == "COMPLETED"
     assert end - job["t_inactive"] > 10  # the job ended long before fxrun finished

@@ -310,10 +310,12 @@ def test_fxjobs_and_fxwatch(run):
     main = [line for line in lines if ": exec." not in line]  # exec lines: init to shell.init
     assert re.fullmatch(rf"{jobid}: \d+\.\d{{3}}s: clean ", main[-1])
     listing = run("fxjobs", "-a", "--count", "5").stdout
-    assert listing.startswith("JOBID") and jobid in listing
+    assert listing.split()[0] == "JOBID" and jobid in listing
     from fluxcli.jobspec import JobID
 
-    assert int(JobID(jobid)) in [j["id"] for j in json.loads(run("fxjobs", "-a", "--json").stdout)]
+    assert int(JobID(jobid)) in [
+        j["id"] for j in json.loads(run("fxjobs", "-a", "--json").stdout)["jobs"]
+    ]
 
 
 def test_instance_status(run):

@@ -186,7 +186,7 @@ class OutputFormat:
             if not key:
                 continue
             reverse = key.startswith("-")
-            key = key.lstrip("-")
+            key = key[1:] if reverse else key
             if key not in self.headings:
                 raise ValueError(f"Invalid sort key: {key}")
             self.sort_keys.append((key, reverse))
