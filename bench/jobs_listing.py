@@ -80,13 +80,23 @@ def main() -> None:
     fx = f"{BIN}/fx"
     try:
         for _ in range(3):
-            subprocess.run([f"{BIN}/fxsub", "sleep", "60"], env=env, check=True, capture_output=True)
+            subprocess.run(
+                [f"{BIN}/fxsub", "sleep", "60"], env=env, check=True, capture_output=True
+            )
         listing = subprocess.run([f"{BIN}/fxjobs", "-a", "-c", "5"], env=env, capture_output=True)
         print(listing.stdout.decode(), end="")
         rows = [
             ("baseline: python3 -c pass", median_runtime([sys.executable, "-c", "pass"]), "s"),
-            ("fxjobs -a -c 100", median_runtime([f"{BIN}/fxjobs", "-a", "-c", "100"], env=env), "s"),
-            ("fxjobs --stats-only", median_runtime([f"{BIN}/fxjobs", "--stats-only"], env=env), "s"),
+            (
+                "fxjobs -a -c 100",
+                median_runtime([f"{BIN}/fxjobs", "-a", "-c", "100"], env=env),
+                "s",
+            ),
+            (
+                "fxjobs --stats-only",
+                median_runtime([f"{BIN}/fxjobs", "--stats-only"], env=env),
+                "s",
+            ),
             ("fxjobs (active only)", median_runtime([f"{BIN}/fxjobs"], env=env), "s"),
             (
                 "fxjobs -a -f failed -c 100",

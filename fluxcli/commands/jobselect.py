@@ -135,7 +135,18 @@ def fetch(backend, selection: Selection, jobids: list[str], warn, error):
                 records.append(record)
     else:
         records = [r for r in backend.list_jobs(job_filter) if selection.wanted(r)]
+        records.sort(key=job_list_order)  # whatever order a backend keeps, flux jobs' order
     count = selection.count
     if count > 0 and len(records) > count:
         return records[:-1], True  # as flux jobs: the one extra job asked for
     return records, False
+
+
+def job_list_order(record) -> tuple:
+    """flux-core job-list's order: pending jobs (highest priority, then oldest, first),
+    running ones (latest started first), then inactive ones (latest ended first)."""
+    if record.state == "INACTIVE":
+        return (2, -(record.t_inactive or 0.0), 0)
+    if record.state in ("RUN", "CLEANUP"):
+        return (1, -(record.t_run or 0.0), 0)
+    return (0, -(record.priority or 0), record.id)
