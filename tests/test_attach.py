@@ -207,7 +207,7 @@ def test_ctrl_c_then_ctrl_z_detaches_on_a_terminal(run, tmux):
 def test_progress_bar_with_watched_output(tmux):
     term = tmux("fxsub --progress --watch --cc=1-4 --quiet sh -c 'echo out{cc}; sleep 0.{cc}'")
     screen = term.wait_for(r"^EXIT=0$").string.splitlines()
-    bar = next(i for i, line in enumerate(screen) if line.startswith("PD:0 R:0 CD:4 F:0"))
+    bar = next(i for i, line in enumerate(screen) if line.startswith("PD:0   R:0   CD:4   F:0  "))
     assert sorted(screen[:bar]) == ["out1", "out2", "out3", "out4"]  # whole lines, above the bar
     assert "100.0%" in screen[bar] and screen[bar + 1] == "EXIT=0"
 

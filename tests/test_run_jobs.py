@@ -412,7 +412,7 @@ def test_progress_bar_on_a_terminal(run):
     out = subprocess.run(
         ["script", "-qc", command, "/dev/null"], capture_output=True, text=True, timeout=60
     ).stdout
-    assert "PD:0 R:0 CD:3 F:0" in out and "100.0%" in out and "job/s" in out
+    assert "PD:0   R:0   CD:3   F:0" in out and "100.0%" in out and "job/s" in out
 
 
 def test_stdin_from_file_and_unbuffered(run, tmp_cwd):

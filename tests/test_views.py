@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 import time
@@ -118,7 +119,7 @@ def test_watch_lines_and_final_status():
         'ƒ7: 1.000s: finish {"status":256}\n'
         "ƒ7: 1.000s: failed: status=256\n"
     )
-    assert counts.text() == "PD:0 R:0 CD:0 F:1"
+    assert counts.text() == "PD:0   R:0   CD:0   F:1  "
 
 
 def test_fatal_exception_while_pending_is_summarized():
@@ -126,7 +127,7 @@ def test_fatal_exception_while_pending_is_summarized():
     timeline = WatchTimeline(str, counts=counts)
     exc = ev("exception", 5.0, {"type": "alloc", "severity": 0, "note": "unsatisfiable"}, jobid=1)
     assert timeline.lines(exc) == ["job.exception: type=alloc severity=0 unsatisfiable"]
-    assert counts.text() == "PD:1 R:0 CD:0 F:1"
+    assert counts.text() == "PD:1   R:0   CD:0   F:1  "
 
 
 def test_output_labels_and_per_job_streams():
@@ -165,7 +166,7 @@ def test_progress_output_above_the_bar(monkeypatch):
     display.close()
     text = screen.getvalue()
     assert "hello\n" in text and "world\n" in text and "\x1b[2J" not in text
-    assert text.rindex("PD:0 R:0 CD:1 F:0") > text.index("world")
+    assert text.rindex("PD:0   R:0   CD:1   F:0") > text.index("world")
 
 
 @pytest.mark.parametrize(
@@ -275,3 +276,39 @@ def test_session_modules_import_no_rich():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert os.path.exists(BIN / "fxrun")
+
+
+def test_submit_bar_counts_jobs_as_they_are_submitted():
+    from fluxcli.views.progress import SubmitBar
+
+    screen = Screen()
+    console = Terminal("fxsub", color="never", stream=screen).console
+    bar = SubmitBar(console, 3, waiting=True)
+    bar.submitted([7])  # the first frame counts the first job, not all three
+    assert "PD:1   R:0   CD:0   F:0     " in screen.getvalue()
+    assert "PD:3" not in screen.getvalue()
+    bar.submitted([8, 9])
+    bar.close()
+    assert "PD:3   R:0   CD:0   F:0" in screen.getvalue()
+    screen = Screen()
+    console = Terminal("fxsub", color="never", stream=screen).console
+    bar = SubmitBar(console, 3, waiting=False)
+    bar.submitted([7])
+    assert re.search(r"Submitting 3 jobs: .* 33\.3% 0:00:00", screen.getvalue())
+    bar.print("ƒ7")
+    bar.submitted([8, 9])
+    bar.close()
+    text = screen.getvalue()
+    assert re.search(r"Submitting 3 jobs: .* 100\.0% 0:00:00", text)
+    assert text.index("ƒ7") < text.rindex("100.0%")  # the id above the bar
+
+
+def test_job_counts_move_with_events():
+    counts = JobCounts([1, 2, 3])
+    counts.update(ev("alloc", 1.0, jobid=1))
+    counts.update(ev("alloc", 1.0, jobid=2))
+    counts.update(ev("finish", 2.0, {"status": 0}, jobid=1))
+    counts.update(ev("finish", 2.0, {"status": 9}, jobid=2))
+    counts.update(ev("exception", 2.0, {"severity": 0, "type": "cancel"}, jobid=3))
+    counts.update(ev("finish", 3.0, {"status": 0}, jobid=1))  # already counted
+    assert [counts.count(s) for s in ("PD", "R", "CD", "F")] == [0, 0, 1, 2]

@@ -74,3 +74,12 @@ def test_ctrl_c_stops_watching_and_leaves_the_job_running(run, tmux):
     assert f"{jobid}: still running, no longer watched\nEXIT=130" in screen
     assert " finish" not in run("fx", "job", "eventlog", jobid).stdout
     run("fxcancel", jobid)
+
+
+def test_submission_bar_without_wait_ids_above_it(tmux):
+    term = tmux("fxsub --progress --cc=1-3 true")
+    lines = term.wait_for(r"^EXIT=0$").string.splitlines()
+    bar = next(i for i, line in enumerate(lines) if line.startswith("Submitting 3 jobs: "))
+    assert re.search(r" 100\.0% 0:00:0\d$", lines[bar])
+    assert all(re.fullmatch(r"ƒ\w+", line) for line in lines[bar - 3 : bar])
+    assert lines[bar + 1] == "EXIT=0"

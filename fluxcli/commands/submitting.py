@@ -92,20 +92,62 @@ def submit_many(inv: Invocation, copies: list[Copy]) -> int:
         for copy in copies:  # refused before anything is submitted
             backend.check(copy.jobspec)
         requests = [SubmitRequest(copy.jobspec, urgency, int(flags), "pipe") for copy in copies]
-        results = backend.submit(requests)
-        for copy, result in zip(copies, results, strict=True):
-            out, err = streams(copy.ns)
-            if isinstance(result, Exception):
-                print(f"{inv.name}: error: {copy.label}{describe(result)}", file=err, flush=True)
-                exit_code = 1
-                continue
-            jobid = JobID(result)
-            submitted.append((jobid, out, err))
-            if not ns.quiet:
-                print(jobid, file=out, flush=True)
-        if submitted and (ns.wait or ns.watch or ns.wait_event):
+        waiting = bool(ns.wait or ns.watch or ns.wait_event)
+        bar = _submit_bar(inv, len(requests), waiting, start) if ns.progress else None
+        done = 0
+        try:
+            for batch in _batches(requests, bar is not None):
+                results = backend.submit(batch)
+                for copy, result in zip(copies[done:], results, strict=False):
+                    out, err = streams(copy.ns)
+                    if isinstance(result, Exception):
+                        message = f"{inv.name}: error: {copy.label}{describe(result)}"
+                        print(message, file=err, flush=True)
+                        exit_code = 1
+                        continue
+                    jobid = JobID(result)
+                    submitted.append((jobid, out, err))
+                    if not ns.quiet:
+                        _print_id(jobid, out, bar)
+                done += len(batch)
+                if bar is not None:
+                    bar.submitted([int(j) for j, _, _ in submitted[-len(batch) :]])
+        finally:
+            if bar is not None:
+                bar.close()
+        if submitted and waiting:
             from .watcher import JobWatcher
 
             watcher = JobWatcher(inv, submitted, start)
             exit_code = max(exit_code, watcher.run())
     return exit_code
+
+
+SUBMIT_BATCH = 256  # jobs a request, while a progress bar shows the submission
+
+
+def _batches(requests: list, piecewise: bool):
+    """All requests at once; with a bar, the first alone and then SUBMIT_BATCH at a time."""
+    if not piecewise:
+        yield requests
+        return
+    yield requests[:1]
+    for start in range(1, len(requests), SUBMIT_BATCH):
+        yield requests[start : start + SUBMIT_BATCH]
+
+
+def _submit_bar(inv: Invocation, total: int, waiting: bool, start: float):
+    """The bar shown while submitting (``--progress`` on a terminal)."""
+    from fluxcli.views.progress import SubmitBar
+    from fluxcli.views.terminal import Terminal
+
+    terminal = Terminal(inv.name, color=getattr(inv.ns, "color", None))
+    return SubmitBar(terminal.console, total, waiting, inv.ns.jps, start)
+
+
+def _print_id(jobid, out, bar) -> None:
+    """A new job's id on stdout (above the bar when both are on the terminal)."""
+    if bar is not None and out is sys.stdout:
+        bar.print(str(jobid))
+    else:
+        print(jobid, file=out, flush=True)

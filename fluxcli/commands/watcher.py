@@ -54,6 +54,7 @@ class WatchOptions:
         self.start_at, self.events = start_at, events
         # board: the live region of fxwatch on a terminal; names: job names for its table
         self.board, self.names = board, names or {}
+        self.started: float | None = None  # when the bar's clock starts (default: now)
 
 
 class Watch:
@@ -71,7 +72,7 @@ class Watch:
         live = options.progress and is_terminal(sys.stdout) and is_terminal(sys.stderr)
         if options.progress and not is_terminal(sys.stdout):
             self.terminal.warning("stdout is not a tty. Ignoring --progress option")
-        counts = JobCounts(self.jobids, options.jps) if live else None
+        counts = JobCounts(self.jobids, options.jps, options.started) if live else None
         timeline = WatchTimeline(backend.format_id, options.verbose, counts, options.start_at)
         self.board = options.board and not live and not options.events and is_terminal(sys.stderr)
         if self.board:
@@ -195,4 +196,5 @@ class JobWatcher(Watch):
             jps=ns.jps,
             color=getattr(ns, "color", None),
         )
+        options.started = start  # the bar's clock runs from the submission on
         super().__init__(inv.handle.backend, options, [(int(j), o, e) for j, o, e in submitted])
