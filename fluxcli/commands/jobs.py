@@ -125,7 +125,7 @@ def jobs(no_header, fmt, sort, width, as_json, color, stats, stats_only, jobids,
     selection = Selection(**selected)
     if jobids and selection.filtered:
         terminal.warning("Filtering options ignored with jobid list")
-    formatter = _formatter(fmt)
+    formatter = output_format(fmt)
     try:
         use_color = color_wanted(color, sys.stdout)
     except ValueError:
@@ -167,22 +167,26 @@ def jobs(no_header, fmt, sort, width, as_json, color, stats, stats_only, jobids,
     return 0
 
 
-def _formatter(spec: str):
-    """The OutputFormat of ``-o SPEC`` (exits for ``help`` and ``get-config=NAME``)."""
+def output_format(spec: str, builtins=None, tool: str = TOOL, env_default: str | None = None):
+    """The OutputFormat of ``-o SPEC`` (exits for ``help`` and ``get-config=NAME``).
+
+    ``builtins``, ``tool`` and ``env_default`` are fxjobs' unless given (fx pgrep).
+    """
     from fluxcli.errors import FluxcliError
     from fluxcli.views.listing import job_formatter
 
     from . import jobsconfig
 
     try:
-        formats = jobsconfig.load_formats() if "{" not in spec else {}
+        formats = jobsconfig.load_formats(builtins) if "{" not in spec else {}
         if spec == "help":
-            click.echo(jobsconfig.format_help(formats))
+            click.echo(jobsconfig.format_help(formats, tool))
             raise click.exceptions.Exit(0)
         if spec.startswith("get-config="):
             click.echo(jobsconfig.format_config(formats, spec.split("=", 1)[1]))
             raise click.exceptions.Exit(0)
-        return job_formatter(jobsconfig.resolve(spec, formats))
+        env_default = env_default or jobsconfig.ENV_DEFAULT
+        return job_formatter(jobsconfig.resolve(spec, formats, env_default))
     except ValueError as exc:
         raise FluxcliError(str(exc)) from None
 

@@ -75,7 +75,7 @@ def _read(path: str) -> dict:
         raise ValueError(f"{path}: {exc}".replace("\n", " ")) from None
 
 
-def _check(path: str, config: dict) -> dict:
+def _check(path: str, config: dict, builtins: dict) -> dict:
     if not isinstance(config, dict):
         raise ValueError(f"{path}: not a mapping")
     for key in config:
@@ -85,7 +85,7 @@ def _check(path: str, config: dict) -> dict:
     if not isinstance(formats, dict):
         raise ValueError(f"{path}: the 'formats' key must be a mapping")
     for name, entry in formats.items():
-        if name in BUILTIN_FORMATS:
+        if name in builtins:
             raise ValueError(f"{path}: override of builtin format '{name}' not permitted")
         if not isinstance(entry, dict):
             raise ValueError(f"{path}: 'formats.{name}' must be a mapping")
@@ -96,24 +96,27 @@ def _check(path: str, config: dict) -> dict:
     return formats
 
 
-def load_formats() -> dict[str, dict]:
-    """Every named format: ``{name: {"description": ..., "format": ...}}``."""
+def load_formats(builtins: dict | None = None) -> dict[str, dict]:
+    """Every named format: ``{name: {"description": ..., "format": ...}}``.
+
+    ``builtins`` (name: (description, format)) defaults to fxjobs' own; fx pgrep
+    has others but reads the same files, as flux pgrep reads flux jobs' files.
+    """
     import glob
 
-    formats = {
-        name: {"description": text, "format": fmt} for name, (text, fmt) in BUILTIN_FORMATS.items()
-    }
+    builtins = BUILTIN_FORMATS if builtins is None else builtins
+    formats = {name: {"description": text, "format": fmt} for name, (text, fmt) in builtins.items()}
     for directory in search_path():
         for path in sorted(glob.glob(os.path.join(glob.escape(directory), "fxjobs.*"))):
             if os.path.splitext(path)[1] in (".toml", ".json", ".yaml"):
-                for name, entry in _check(path, _read(path)).items():
+                for name, entry in _check(path, _read(path), builtins).items():
                     formats.setdefault(name, {}).update(entry)
     return formats
 
 
-def format_help(formats: dict[str, dict]) -> str:
+def format_help(formats: dict[str, dict], tool: str = "fxjobs") -> str:
     """What ``--format=help`` prints."""
-    lines = ["", "Configured fxjobs output formats:", ""]
+    lines = ["", f"Configured {tool} output formats:", ""]
     for name, entry in formats.items():
         description = entry.get("description")
         lines.append(f"  {name:<12}" + (f" {description}" if description else ""))
@@ -132,14 +135,15 @@ def format_config(formats: dict[str, dict], name: str) -> str:
     return "\n".join(lines)
 
 
-def resolve(spec: str, formats: dict[str, dict]) -> str:
-    """A format string from ``-o SPEC``: a format itself, or the name of one."""
+def resolve(spec: str, formats: dict[str, dict], env_default: str = ENV_DEFAULT) -> str:
+    """A format string from ``-o SPEC``: a format itself, or the name of one
+    (``default`` is replaced by ``$env_default`` when that is set)."""
     import re
 
     if "{" in spec:
         return spec
     if spec == "default":
-        spec = os.environ.get(ENV_DEFAULT) or spec
+        spec = os.environ.get(env_default) or spec
         if "{" in spec:
             return spec
     if spec in formats:

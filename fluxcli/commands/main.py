@@ -20,6 +20,8 @@ TOOLS = {
     "job": ("fluxcli.commands.jobcmd", "job_main"),
     "instance": ("fluxcli.commands.instance", "instance_main"),
     "jobs": ("fluxcli.commands.jobs", "jobs_main"),
+    "pgrep": ("fluxcli.commands.pgrep", "pgrep_main"),
+    "pkill": ("fluxcli.commands.pgrep", "pkill_main"),
     "watch": ("fluxcli.commands.watch", "watch_main"),
 }
 
