@@ -38,7 +38,7 @@ def _count(ctx, param, value):
 
 selection_options = [
     click.option("-a", "show_all", is_flag=True, help="List jobs in all states"),
-    click.option("-A", "every_user", is_flag=True, help="List all jobs of all users"),
+    click.option("-A", "every_user", is_flag=True, help="List jobs of all users (as -u all)"),
     click.option(
         "-c", "--count", callback=_count, metavar="N", help="Limit output to N jobs (default 1000)"
     ),

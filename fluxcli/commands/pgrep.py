@@ -87,13 +87,13 @@ def _options(command):
 
 def _matching(selected, expressions) -> tuple:
     """The matching jobs (``fx-pgrep: error: expression error: ...`` and exit 2 for a bad one)."""
+    import re
+
     from fluxcli.backends.contract import JobFilter
     from fluxcli.errors import FluxcliError, UsageError
     from fluxcli.jobspec.status import parse_filters
 
     from .jobselect import job_list_order, parse_user
-
-    import re
 
     try:
         matcher = Matcher(expressions)
