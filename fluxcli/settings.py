@@ -16,6 +16,8 @@ NUMERIC = {
     "FX_IDLE_TIMEOUT": ("a number of seconds (0 = never)", lambda v: float(v) >= 0),
     "FX_LOCAL_NODES": ("a whole number of nodes", lambda v: int(v) >= 1),
     "FX_LOCAL_CORES_PER_NODE": ("a whole number of cores", lambda v: int(v) >= 0),
+    "FX_SLURM_POLL": ("a number of seconds above 0", lambda v: float(v) > 0),
+    "FX_SLURM_POLL_MAX": ("a number of seconds above 0", lambda v: float(v) > 0),
 }
 
 

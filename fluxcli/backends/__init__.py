@@ -12,6 +12,7 @@ from .contract import Backend
 BACKENDS = {
     "local": "fluxcli.backends.local.backend:LocalBackend",
     "flux": "fluxcli.backends.flux.backend:FluxBackend",
+    "slurm": "fluxcli.backends.slurm.backend:SlurmBackend",
 }
 # where the contract's documentation lives: every backend in BACKENDS passes
 # tests/backends/contract.py
