@@ -65,10 +65,13 @@ def _template(first, other, c0: str, ci: str, path: tuple):
         if len(first) != len(other):
             return None
         out_list = [
-            _template(a, b, c0, ci, (*path, i)) for i, (a, b) in enumerate(zip(first, other, strict=False))
+            _template(a, b, c0, ci, (*path, i))
+            for i, (a, b) in enumerate(zip(first, other, strict=False))
         ]
         return (
-            None if any(v is None and a is not None for v, a in zip(out_list, first, strict=False)) else out_list
+            None
+            if any(v is None and a is not None for v, a in zip(out_list, first, strict=False))
+            else out_list
         )
     if first == other:
         return first
