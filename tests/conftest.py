@@ -36,6 +36,8 @@ os.environ.update(
     FX_STATE_DIR=os.path.join(_session_dir, "state"),
     XDG_CONFIG_HOME=os.path.join(_session_dir, "config"),
     FX_IDLE_TIMEOUT="120",
+    FX_SLURM_POLL="0.1",  # the Slurm backend's poller: fast in tests
+    FX_SLURM_POLL_MAX="0.5",
     NO_COLOR="1",
     COLUMNS="100",
     LANG="C.UTF-8",

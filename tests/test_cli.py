@@ -332,7 +332,7 @@ def test_every_tool_takes_backend(run, argv):
     proc = run(*argv)
     assert proc.returncode == 1
     assert proc.stderr.strip().endswith(
-        "backend 'nosuch' is not available (available: flux, local)"
+        "backend 'nosuch' is not available (available: flux, local, slurm)"
     )
 
 

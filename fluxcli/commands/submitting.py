@@ -65,7 +65,7 @@ def submit_and_report(inv: Invocation, jobspec, print_id: bool = True) -> int:
     """Submit one jobspec and print its id (F58) on stdout."""
     jobid = submit_one(inv, jobspec)
     if print_id:
-        print(jobid, flush=True)
+        print(inv.handle.backend.format_id(jobid), flush=True)
     return 0
 
 
@@ -108,7 +108,7 @@ def submit_many(inv: Invocation, copies: list[Copy]) -> int:
                     jobid = JobID(result)
                     submitted.append((jobid, out, err))
                     if not ns.quiet:
-                        _print_id(jobid, out, bar)
+                        _print_id(backend.format_id(jobid), out, bar)
                 done += len(batch)
                 if bar is not None:
                     bar.submitted([int(j) for j, _, _ in submitted[-len(batch) :]])
@@ -145,9 +145,9 @@ def _submit_bar(inv: Invocation, total: int, waiting: bool, start: float):
     return SubmitBar(terminal.console, total, waiting, inv.ns.jps, start)
 
 
-def _print_id(jobid, out, bar) -> None:
-    """A new job's id on stdout (above the bar when both are on the terminal)."""
+def _print_id(text: str, out, bar) -> None:
+    """A new job's id (as its backend prints ids) on stdout, above the bar when both are on the terminal."""
     if bar is not None and out is sys.stdout:
-        bar.print(str(jobid))
+        bar.print(text)
     else:
-        print(jobid, file=out, flush=True)
+        print(text, file=out, flush=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator, Sequence
 
 from fluxcli.errors import BackendError
@@ -167,12 +168,26 @@ class SlurmBackend(Backend):
         client.run(["scancel", self.format_id(jobid)])
 
     def kill(self, jobid: int, signum: int = 15) -> None:
-        self._known(jobid)
         from .translate import is_batch
 
-        batch = is_batch(self.saved(jobid).get("jobspec") or {})
-        argv = ["scancel", f"--signal={int(signum)}", self.format_id(jobid)]
-        client.run(argv[:1] + (["--full"] if batch else []) + argv[1:])
+        self._known(jobid)
+        name = self.format_id(jobid)
+        if is_batch(self.saved(jobid).get("jobspec") or {}):
+            client.run(["scancel", "--full", f"--signal={int(signum)}", name])
+            return
+        self._wait_for_tasks(name)
+        client.run(["scancel", f"--signal={int(signum)}", name])
+
+    def _wait_for_tasks(self, name: str, limit: float = 10.0) -> None:
+        """Wait until the srun step of a running job exists (a signal before it would be lost)."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            steps = client.run(["squeue", "-h", "-s", "-j", name, "-o", "%i"], check=False)
+            if any(s.rsplit(".", 1)[-1].isdigit() for s in steps.split()):
+                return
+            if not client.run(["squeue", "-h", "-j", name, "-t", "R", "-o", "%i"], check=False):
+                return  # not running (yet or any more): scancel says what it says
+            time.sleep(0.05)
 
     def set_urgency(self, jobid: int, urgency: int) -> int:
         from .translate import nice
@@ -286,10 +301,7 @@ class SlurmBackend(Backend):
         return jobids.format_id(jobid)
 
     def parse_id(self, text: str) -> int:
-        try:
-            return jobids.parse_id(text)
-        except ValueError:
-            raise BackendError(f"{text}: invalid Slurm job id") from None
+        return jobids.parse_id(text)  # ValueError for anything else
 
     def close(self) -> None:
         self._saved.clear()

@@ -102,6 +102,8 @@ def _snapshot(fields: list[str], waitstatus: int | None) -> dict:
     snap["waitstatus"] = waitstatus
     for key in ("nnodes", "ntasks", "userid", "nice", "ncpus"):
         snap[key] = _int(snap[key])
+        if snap[key] >= 0xFFFFFFF0:  # Slurm's NO_VAL: not set
+            snap[key] = 0
     if snap["nodelist"] in ("None assigned", "(null)"):
         snap["nodelist"] = ""
     return snap
