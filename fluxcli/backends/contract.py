@@ -187,8 +187,7 @@ class JobFilter(Record):
     if they became inactive after this epoch time; ``ids``: only these jobs
     (unknown ids are left out; ``flux jobs ID…`` ignores its filters, so a
     command that wants that passes none); ``limit`` 0: no limit. Results come
-    in flux-core's order: pending jobs (highest priority first, then oldest),
-    running ones (latest started first), then inactive ones (latest ended first).
+    newest first (by submit time).
     """
 
     FIELDS = dict.fromkeys(("states", "results", "userid", "name", "queue", "since", "ids"))
@@ -293,7 +292,7 @@ class Backend(ABC):
 
     @abstractmethod
     def list_jobs(self, filter: JobFilter) -> list[JobRecord]:  # noqa: A002
-        """Jobs matching ``filter``, in the order JobFilter describes."""
+        """Jobs matching ``filter``, newest first."""
 
     def job_stats(self) -> JobStats:
         """Counts of every user's jobs by state and result, and their accounting sums.
