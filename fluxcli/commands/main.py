@@ -23,6 +23,7 @@ TOOLS = {
     "pgrep": ("fluxcli.commands.pgrep", "pgrep_main"),
     "pkill": ("fluxcli.commands.pgrep", "pkill_main"),
     "watch": ("fluxcli.commands.watch", "watch_main"),
+    "top": ("fluxcli.commands.top", "top_main"),
 }
 
 
