@@ -132,7 +132,7 @@ def jobs(no_header, fmt, sort, width, as_json, color, stats, stats_only, jobids,
         raise click.UsageError(f"Invalid argument to --color: '{color}'") from None
     backend = open_backend()
     if stats or stats_only:
-        active = _print_stats(backend, selection.queues)
+        active = _print_stats(backend, selection.queues, accounting=not stats_only)
         if stats_only:
             return 0 if active else 1
     if sort:
@@ -191,8 +191,9 @@ def output_format(spec: str, builtins=None, tool: str = TOOL, env_default: str |
         raise FluxcliError(str(exc)) from None
 
 
-def _print_stats(backend, queues: list[str]) -> int:
-    """The ``--stats`` lines; returns the number of active jobs."""
+def _print_stats(backend, queues: list[str], accounting: bool) -> int:
+    """The ``--stats`` line (and with ``accounting`` the sums of CPU time and peak memory;
+    --stats-only keeps to the reference's one line); returns the number of active jobs."""
     from fluxcli.errors import FluxcliError
     from fluxcli.views.jobfields import Bytes
 
@@ -208,9 +209,10 @@ def _print_stats(backend, queues: list[str]) -> int:
         f"{running} running, {results('COMPLETED', 0)} completed, {failed} failed, "
         f"{pending} pending, {stats.inactive_purged} inactive purged"
     )
-    from fluxcli.views.formats import fsd
+    if accounting:
+        from fluxcli.views.formats import fsd
 
-    click.echo(f"{fsd(stats.cputime)} CPU time, {Bytes(stats.maxrss)} peak memory (sums)")
+        click.echo(f"{fsd(stats.cputime)} CPU time, {Bytes(stats.maxrss)} peak memory (sums)")
     return sum(stats.states.values()) - count("INACTIVE", 0)
 
 
