@@ -35,7 +35,12 @@ def snapshot(backend, height: int):
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default=None)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default=None,
+    help="Colour: always, never, or auto (a terminal without NO_COLOR)",
+)
 def top(color):
     """Show the instance's resources and active jobs, refreshed in place (q quits)."""
     from fluxcli.views.terminal import Terminal, is_terminal

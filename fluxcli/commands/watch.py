@@ -64,7 +64,12 @@ def _parse_ids(backend, texts) -> list[int]:
 @click.option("-v", "--verbose", count=True, help="-v: final status, -vv: events too")
 @click.option("--events", "as_events", is_flag=True, help="Eventlog lines on stdout, no output")
 @click.option("--json", "as_json", is_flag=True, help="Events as JSON lines on stdout, no output")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default=None)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default=None,
+    help="Colour: always, never, or auto (a terminal without NO_COLOR)",
+)
 @click.argument("jobids", nargs=-1)
 def watch(
     active, every, count, filters, since, progress, jps, label_io, verbose, as_events, as_json,
