@@ -139,16 +139,21 @@ def render(prog: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_all(directory: str) -> list[str]:
-    """Write every page into ``directory``; return their paths."""
+def write_pages(directory: str, pages: dict[str, str], render_page) -> list[str]:
+    """Write ``render_page(key)`` as ``NAME.1`` for each ``key: NAME`` of ``pages``."""
     os.makedirs(directory, exist_ok=True)
     paths = []
-    for prog, name in COMMANDS.items():
+    for key, name in pages.items():
         path = os.path.join(directory, f"{name}.1")
         with open(path, "w") as handle:
-            handle.write(render(prog))
+            handle.write(render_page(key))
         paths.append(path)
     return paths
+
+
+def write_all(directory: str) -> list[str]:
+    """Write every page into ``directory``; return their paths."""
+    return write_pages(directory, COMMANDS, render)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,9 @@ Options come from the commands (a page never misses one); the prose is here.
 
 from __future__ import annotations
 
-import os
 import sys
 
-from fluxcli.manpage import _esc
+from fluxcli.manpage import _esc, write_pages
 
 PAGES = {
     "fxwatch": {
@@ -152,14 +151,7 @@ def render(name: str) -> str:
 
 def write_all(directory: str) -> list[str]:
     """Write every page into ``directory``; return their paths."""
-    os.makedirs(directory, exist_ok=True)
-    paths = []
-    for name in PAGES:
-        path = os.path.join(directory, f"{name}.1")
-        with open(path, "w") as handle:
-            handle.write(render(name))
-        paths.append(path)
-    return paths
+    return write_pages(directory, {name: name for name in PAGES}, render)
 
 
 if __name__ == "__main__":

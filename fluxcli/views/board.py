@@ -192,7 +192,7 @@ class WatchBoard(RichLive):
 
     def _usage(self, jobid: int) -> str:
         found = self.usage_of.get(jobid)
-        return f"{found.cputime:.1f}s  {size(found.rss)}" if found else ""
+        return f"{found.cputime:>6.1f}s {size(found.rss):>7}" if found else ""
 
     def _one(self, item: tuple[int, JobView], now: float) -> list[str]:
         jobid, job = item
@@ -217,7 +217,8 @@ class WatchBoard(RichLive):
             f"PD:{counts['pending']} R:{counts['running']} CD:{counts['complete']} "
             f"F:{counts['failed']}  {done}/{len(self.jobs)} done  {clock(now - self.started)}"
         )
-        rows = [f"  {'JOBID':<12} {'NAME':<16} {'ELAPSED':<8}  CPU   MEM"] if self.running else []
+        header = f"  {'JOBID':<12} {'NAME':<16} {'ELAPSED':<8}  {'CPU':>7} {'MEM':>7}"
+        rows = [header] if self.running else []
         for jobid in list(self.running)[: self.rows]:
             job = self.jobs[jobid]
             rows.append(
