@@ -35,3 +35,35 @@ def check(environ: dict[str, str] | None = None) -> None:
         text = environ.get(name, "").strip()
         if text and not _valid(test, text):
             raise FluxcliError(f"{name}={environ[name]}: must be {must_be}")
+    purge_limits(environ)
+
+
+# the local instance forgets inactive jobs beyond these (unset: it keeps them all)
+PURGE_AGE = "FX_PURGE_AGE_LIMIT"  # a Flux standard duration: "7d", "12h"
+PURGE_NUM = "FX_PURGE_NUM_LIMIT"  # a whole number of jobs
+
+
+def purge_limits(environ: dict[str, str] | None = None) -> tuple[float | None, int | None]:
+    """The instance's purge limits: (age in seconds, number of inactive jobs); None: no limit.
+
+    Raises FluxcliError naming the variable when a value is not what it must be.
+    """
+    environ = os.environ if environ is None else environ
+    age = num = None
+    text = environ.get(PURGE_AGE, "").strip()
+    if text:
+        from fluxcli.jobspec.fsd import parse_fsd
+
+        try:
+            age = parse_fsd(text)
+        except ValueError:
+            age = -1.0
+        if not age >= 0:
+            raise FluxcliError(f"{PURGE_AGE}={environ[PURGE_AGE]}: must be a duration (e.g. 7d)")
+        age = None if math.isinf(age) else age
+    text = environ.get(PURGE_NUM, "").strip()
+    if text:
+        if not text.isdigit():
+            raise FluxcliError(f"{PURGE_NUM}={environ[PURGE_NUM]}: must be a whole number of jobs")
+        num = int(text)
+    return age, num

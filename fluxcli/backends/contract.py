@@ -301,13 +301,34 @@ class Backend(ABC):
         """
         return JobStats.of(self.list_jobs(JobFilter(userid=-1)))
 
-    def wait(self, jobid: int) -> tuple[int, bool, str]:
-        """Wait for a waitable job: ``(jobid, success, errstr)``."""
+    def wait(self, jobid: int | None) -> tuple[int, bool, str]:
+        """Wait for a waitable job (None: the caller's next one): ``(jobid, success, errstr)``.
+
+        OSError with ECHILD when there is nothing (more) to wait for.
+        """
         raise Unsupported("wait", "waiting for a job's result is not supported", self.name)
 
     def usage(self, jobids: Sequence[int]) -> dict[int, JobUsage]:
         """What running jobs use now, where this backend can measure it (may be empty)."""
         return {}
+
+    def purge(
+        self,
+        ids: Sequence[int] | None = None,
+        age_limit: float | None = None,
+        num_limit: int | None = None,
+        force: bool = False,
+        batch: int = 50,
+    ) -> tuple[int, int]:
+        """Forget inactive jobs: ``ids``, else the oldest beyond ``age_limit`` seconds since
+        they ended or beyond ``num_limit`` of them (at most ``batch`` per call: call again
+        while the count is ``batch``). Without ``force`` only count them.
+        Returns ``(count, inactive jobs left)``."""
+        raise Unsupported("purge", "purging jobs is not supported", self.name)
+
+    def resource_set(self, jobid: int) -> dict | None:
+        """The resources allocated to a job, as an RFC 20 R object (None: none yet)."""
+        raise Unsupported("R", "resource sets are not available", self.name)
 
     @abstractmethod
     def describe(self) -> BackendInfo:

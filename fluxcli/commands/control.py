@@ -1,35 +1,149 @@
-"""fxcancel: cancel pending or running jobs."""
+"""fxcancel: cancel pending or running jobs, by id or in bulk (as ``flux cancel``)."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
-from fluxcli.errors import describe
+from fluxcli.errors import FluxcliError
 
-from .tools import click_run, open_backend, parse_jobid
+from .tools import click_run, open_backend
+
+TOOL = "fxcancel"
+# the words -S/--states takes, as flux cancel takes them
+CANCEL_STATES = {
+    "depend": ("DEPEND",),
+    "priority": ("PRIORITY",),
+    "sched": ("SCHED",),
+    "run": ("RUN",),
+    "pending": ("DEPEND", "PRIORITY", "SCHED"),
+    "running": ("RUN", "CLEANUP"),
+    "active": ("DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP"),
+}
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-m", "--message", help="Reason recorded with the cancel exception")
-@click.option("-q", "--quiet", is_flag=True, help="Do not report jobs that could not be canceled")
-@click.argument("jobids", nargs=-1, required=True)
-def cancel(message, quiet, jobids):
-    """Cancel one or more jobs (JOBID in any encoding)."""
-    backend = open_backend()
-    failed = 0
-    for text in jobids:
-        jobid = parse_jobid(text)
+def plural(count: int, noun: str) -> str:
+    """``1 job``, ``2 jobs``, ``0 errors``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def log(message: str) -> None:
+    """A line on stderr prefixed with the tool's name."""
+    print(f"{TOOL}: {message}", file=sys.stderr, flush=True)
+
+
+def parse_user(text: str | None) -> int | None:
+    """``-u USER``: None (mine), -1 (``all``), or the uid of a name or number."""
+    import pwd
+
+    if text is None:
+        return os.getuid()
+    if text == "all":
+        return -1
+    try:
+        return pwd.getpwnam(text).pw_uid
+    except KeyError:
+        try:
+            return int(text)
+        except ValueError:
+            raise FluxcliError(f"Invalid user {text} specified") from None
+
+
+def parse_states(values: tuple[str, ...]) -> set[str]:
+    """``-S`` words (repeatable, comma-separated) to state names; active when none."""
+    if not values:
+        return set(CANCEL_STATES["active"])
+    states: set[str] = set()
+    for word in ",".join(values).split(","):
+        if word.lower() not in CANCEL_STATES:
+            raise FluxcliError(f"Invalid state {word} specified")
+        states.update(CANCEL_STATES[word.lower()])
+    return states
+
+
+def parse_jobids(texts: tuple[str, ...]) -> list:
+    """JobIDs in any encoding; a bad one is a usage error, as argparse reports it."""
+    from fluxcli.jobspec import JobID
+
+    ids = []
+    for text in texts:
+        try:
+            ids.append(JobID(text))
+        except (ValueError, OverflowError):
+            raise click.UsageError(f"argument JOBID...: invalid JobID value: '{text}'") from None
+    return ids
+
+
+def cancel_ids(backend, jobids: list, message: str | None) -> int:
+    """Cancel each job; an error names the job. Exit 1 if any failed."""
+    errors = 0
+    for jobid in jobids:
         try:
             backend.cancel(int(jobid), message)
         except OSError as exc:
-            failed += 1
-            if not quiet:
-                print(f"fxcancel: error: {text}: {describe(exc)}", file=sys.stderr)
-    return 1 if failed else 0
+            errors += 1
+            log(f"error: {backend.format_id(int(jobid))}: {exc.strerror or exc}")
+    return 1 if errors else 0
+
+
+def cancel_all(backend, userid: int, states: set[str], message, dry_run: bool, quiet: bool) -> int:
+    """Cancel every job of ``userid`` in ``states``; report the count as flux cancel does."""
+    from fluxcli.backends.contract import JobFilter
+
+    jobs = backend.list_jobs(JobFilter(states=states, userid=userid))
+    count = len(jobs)
+    if count == 0:
+        if not quiet:
+            log("Matched 0 jobs")
+        return 0
+    if dry_run:
+        log(f"Would cancel {plural(count, 'job')}")
+        return 0
+    errors = 0
+    for job in jobs:
+        try:
+            backend.cancel(job.id, message)
+        except OSError:
+            errors += 1
+    log(f"Canceled {plural(count, 'job')} ({plural(errors, 'error')})")
+    return 0
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--all", "all_jobs", is_flag=True, help="Target all jobs")
+@click.option("-n", "--dry-run", "--dry", is_flag=True, help="Do not cancel any jobs")
+@click.option("-q", "--quiet", is_flag=True, help="Suppress output when no jobs match")
+@click.option("-u", "--user", metavar="USER", help="Target user or 'all' (instance owner only)")
+@click.option(
+    "-S",
+    "--states",
+    "--state",
+    multiple=True,
+    metavar="STATES",
+    help="Job states to target (default: active)",
+)
+@click.option("-m", "--message", metavar="NOTE", help="Note recorded with the cancel exception")
+@click.argument("jobids", nargs=-1, metavar="[JOBID...]")
+def cancel(all_jobs, dry_run, quiet, user, states, message, jobids):
+    """Cancel pending or running jobs, by id or with --all/--user/--states."""
+    ids = parse_jobids(jobids)
+    all_jobs = all_jobs or bool(user) or bool(states)
+    if ids and all_jobs:
+        raise FluxcliError("Do not specify a list of jobids with --all,--user,--states options")
+    if all_jobs:
+        userid = parse_user(user)
+        wanted = parse_states(states)
+        return cancel_all(open_backend(), userid, wanted, message, dry_run, quiet)
+    if not ids:
+        raise FluxcliError("No target jobs were provided")
+    if dry_run:
+        log(f"Would cancel {plural(len(ids), 'job')}")
+        return 0
+    return cancel_ids(open_backend(), ids, message)
 
 
 def cancel_main(argv: list[str]) -> int:
     """Entry point of fxcancel / fx cancel."""
-    return click_run(cancel, argv, "fxcancel")
+    return click_run(cancel, argv, TOOL)

@@ -1,4 +1,4 @@
-"""``fx job``: status, attach, eventlog, wait-event, id, urgency, kill (as ``flux job`` has them)."""
+"""``fx job``: status, attach, id here; the other subcommands in their own modules (as ``flux job``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ import click
 
 from fluxcli.errors import FluxcliError
 
+from .jobctl import kill, raise_cmd, urgency
 from .jobevents import eventlog, wait_event
-from .tools import click_run, known_job, open_backend, parse_jobid
+from .jobinfo import info, last, wait
+from .purge import purge
+from .tools import click_run, known_job, open_backend
 
 TOOL = "fx job"
 
@@ -20,8 +23,8 @@ def job():
     """Inspect and control jobs."""
 
 
-job.add_command(eventlog)
-job.add_command(wait_event)
+for command in (eventlog, wait_event, kill, raise_cmd, urgency, info, last, wait, purge):
+    job.add_command(command)
 
 
 def _exit_code(status: int | None) -> int:
@@ -157,31 +160,6 @@ def id_cmd(to, ids):
             print(JobID(text.strip()).encode(to))
         except (ValueError, OverflowError):
             raise FluxcliError(f"{text}: malformed input")
-    return 0
-
-
-@job.command()
-@click.argument("jobid")
-@click.argument("urgency")
-def urgency(jobid, urgency):
-    """Change a job's urgency (0-31, hold, default, expedite)."""
-    from .submitting import parse_urgency
-
-    open_backend().set_urgency(int(parse_jobid(jobid)), parse_urgency(urgency))
-    return 0
-
-
-@job.command()
-@click.option("-s", "--signal", "sig", default="SIGTERM", help="Signal name or number")
-@click.argument("jobids", nargs=-1, required=True)
-def kill(sig, jobids):
-    """Send a signal to running jobs."""
-    from fluxcli.jobspec.signals import decode_signal
-
-    signum = decode_signal(sig)
-    backend = open_backend()
-    for text in jobids:
-        backend.kill(int(parse_jobid(text)), signum)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 from collections.abc import Iterator, Sequence
 
@@ -172,13 +173,34 @@ class LocalBackend(Backend):
     def job_stats(self) -> JobStats:
         return JobStats.from_dict(self.conn.call("stats"))
 
-    def wait(self, jobid: int) -> tuple[int, bool, str]:
+    def wait(self, jobid: int | None) -> tuple[int, bool, str]:
         conn = self._stream_conn()
         try:
-            result = conn.call("wait", id=int(jobid))
+            result = conn.call("wait", id=None if jobid is None else int(jobid))
         finally:
             conn.close()
         return result["id"], result["success"], result["errstr"]
+
+    def purge(
+        self,
+        ids: Sequence[int] | None = None,
+        age_limit: float | None = None,
+        num_limit: int | None = None,
+        force: bool = False,
+        batch: int = 50,
+    ) -> tuple[int, int]:
+        params: dict = {"force": force, "age_limit": age_limit, "num_limit": num_limit}
+        params["batch"] = batch
+        if ids is not None:
+            params["ids"] = [int(j) for j in ids]
+        reply = self.conn.call("purge", **params)
+        return reply["count"], reply["inactive"]
+
+    def resource_set(self, jobid: int) -> dict | None:
+        record = self.conn.call("info", id=int(jobid))  # ENOENT: an unknown job
+        if not record.get("ranks"):
+            return None
+        return resource_set(record, self.conn.call("status")["resources"])
 
     def describe(self) -> BackendInfo:
         status = self.conn.call("status")
@@ -219,3 +241,27 @@ def _unknown(conn: Connection, jobid: int) -> bool:
     except RemoteError as exc:
         return exc.errno == errno.ENOENT
     return False
+
+
+def resource_set(record: dict, nodes: list[dict]) -> dict:
+    """RFC 20 R of a job from its allocation (cores and GPUs per node rank)."""
+    from fluxcli.jobspec.idset import encode_idset
+
+    alloc = json.loads(record["ranks"])
+    hosts = {node["rank"]: node["hostname"] for node in nodes}
+    lite = []
+    for rank in sorted(alloc["cores"], key=int):
+        children = {"core": encode_idset(alloc["cores"][rank])}
+        if alloc["gpus"].get(rank):
+            children["gpu"] = encode_idset(alloc["gpus"][rank])
+        lite.append({"rank": rank, "children": children})
+    start = record.get("t_run") or 0.0
+    duration = record.get("duration") or 0.0
+    execution = {
+        "R_lite": lite,
+        "starttime": start,
+        "expiration": start + duration if duration and start else 0.0,
+        "nslots": record.get("ntasks") or len(lite),
+        "nodelist": [hosts.get(int(rank), str(rank)) for rank in sorted(alloc["cores"], key=int)],
+    }
+    return {"version": 1, "execution": execution}

@@ -13,6 +13,8 @@ import signal
 import sys
 import time
 
+from fluxcli.settings import purge_limits
+
 from ..statedir import UnsafeInstanceError, check_state_dir, check_state_files, open_private
 from .manager import JobManager
 from .resources import Node, ResourcePool, discover_nodes
@@ -127,6 +129,7 @@ async def serve(args) -> int:
     manager = JobManager(
         store, ResourcePool(load_nodes(args.nodes)), f"local://{sock}", os.getuid()
     )
+    manager.purger.age_limit, manager.purger.num_limit = purge_limits()
     server = Server(manager, sock, state_dir, args.jobid)
     manager.recover()
     manager.flush()
@@ -141,6 +144,7 @@ async def serve(args) -> int:
             await asyncio.wait_for(server.stopping.wait(), 1.0)
         except TimeoutError:
             pass
+        manager.purger.tick()
         idle = server.idle_for()
         if idle > 1.0 or time.monotonic() - last_checkpoint > 60:
             store.checkpoint()

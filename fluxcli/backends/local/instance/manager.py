@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ from .errors import RequestError
 from .execution import Execution
 from .job import FLAG_NOVALIDATE, FLAG_WAITABLE, VALID_FLAGS, Job, priority_of
 from .launcher import Launcher
+from .purge import Purger
 from .recovery import recover
 from .resources import (
     Allocation,
@@ -56,6 +58,8 @@ class JobManager:
         self.watchers: dict[tuple[int, str], list[Callable]] = {}
         self.pending: list[Callable[[], None]] = []
         self.waiters: dict[int, list[Callable]] = {}
+        self.any_waiters: list[tuple[int, Callable]] = []  # (userid, answer): wait for any job
+        self.purger = Purger(self)  # the daemon gives it the configured limits
         self.scheduler = Scheduler(self)
         self.dependencies = Dependencies(self)
         self.launcher = Launcher(self._shells_lost)
@@ -348,8 +352,15 @@ class JobManager:
         self.set_state(job, "INACTIVE", **fields)
         del self.jobs[job.id]
         self.dependencies.notify(job, "clean")
-        for waiter in self.waiters.pop(job.id, []):
-            self.pending.append(waiter)
+        waiters = self.waiters.pop(job.id, [])
+        if (
+            not waiters and job.flags & FLAG_WAITABLE
+        ):  # else the first wait for any of the user's jobs
+            mine = [w for w in self.any_waiters if w[0] == job.userid][:1]
+            waiters = [w[1] for w in mine]
+            self.any_waiters = [w for w in self.any_waiters if w not in mine]
+        for waiter in waiters:
+            self.pending.append(functools.partial(waiter, job.id))
 
     def raise_exception(
         self, job: Job, etype: str, severity: int, note: str, userid: int | None = None
@@ -405,6 +416,10 @@ class JobManager:
         job = self.active(jobid, userid)
         if not 0 <= urgency <= 31:
             raise RequestError(errno.EINVAL, "urgency range is [0:31]")
+        if job.state not in ("NEW", "DEPEND", "PRIORITY", "SCHED"):
+            raise RequestError(
+                errno.EINVAL, "urgency cannot be changed once resources are allocated"
+            )
         old = job.urgency
         job.urgency = urgency
         self.store.update_job(job.id, urgency=urgency)

@@ -111,8 +111,11 @@ class Connection:
             for sub in list(self.subscriptions):
                 sub.close()
             for jobid, answer in self.waits:  # nobody left to hear (or consume) the result
-                waiters = self.manager.waiters.get(jobid)
-                if waiters and answer in waiters:
+                waiters = self.manager.waiters.get(jobid, [])
+                if jobid is None:
+                    waiters = self.manager.any_waiters
+                    answer = (self.uid, answer)
+                if answer in waiters:
                     waiters.remove(answer)
             self.writer.close()
 
@@ -240,6 +243,8 @@ class Connection:
         return {}
 
     def do_wait(self, rid, params):
+        if params.get("id") is None:  # the next waitable job of this user to finish
+            return self._wait_any(rid)
         jobid = checks.jobid(params)
         record = self.manager.store.job(jobid)
         if record is None:
@@ -248,9 +253,20 @@ class Connection:
             raise RequestError(errno.EINVAL, "job is not waitable")
         if record["waited"]:
             raise RequestError(errno.ECHILD, "job result was already consumed")
+        answer = self._waiter(rid, jobid)
+        if record["state"] == "INACTIVE":
+            answer(jobid)
+        else:
+            self._budget(1)
+            self.manager.waiters.setdefault(jobid, []).append(answer)
+            self.waits.add((jobid, answer))
+        return NotImplemented
 
-        def answer() -> None:
-            self.waits.discard((jobid, answer))
+    def _waiter(self, rid, key: int | None):
+        """What answers a wait with a finished job's result (``key``: its id, or None: any)."""
+
+        def answer(jobid: int) -> None:
+            self.waits.discard((key, answer))
             if self.writer.is_closing():
                 return  # the client left: its result stays for another wait
             final = self.manager.store.job(jobid)
@@ -259,13 +275,36 @@ class Connection:
             errstr = "" if success else _wait_error(final)
             self.reply_later(rid, {"id": jobid, "success": success, "errstr": errstr})
 
-        if record["state"] == "INACTIVE":
-            answer()
-        else:
-            self._budget(1)
-            self.manager.waiters.setdefault(jobid, []).append(answer)
-            self.waits.add((jobid, answer))
+        return answer
+
+    def _wait_any(self, rid):
+        finished, active = self.manager.store.waitable(self.uid)
+        answer = self._waiter(rid, None)
+        if finished:
+            answer(finished[0])
+            return NotImplemented
+        taken = sum(1 for jobid in active if jobid in self.manager.waiters)
+        taken += sum(1 for uid, _ in self.manager.any_waiters if uid == self.uid)
+        if len(active) <= taken:
+            raise RequestError(errno.ECHILD, "there are no more waitable jobs")
+        self._budget(1)
+        self.manager.any_waiters.append((self.uid, answer))
+        self.waits.add((None, answer))
         return NotImplemented
+
+    def do_purge(self, rid, params):
+        purger = self.manager.purger
+        force = checks.boolean(params, "force", False)
+        if params.get("ids") is not None:
+            count = purger.purge_ids(checks.jobids(params), force)
+        else:
+            age = params.get("age_limit")
+            if age is not None and (not isinstance(age, (int, float)) or not checks._finite(age)):
+                raise RequestError(errno.EINVAL, "age_limit must be a finite number")
+            num = None if params.get("num_limit") is None else checks.integer(params, "num_limit")
+            batch = checks.integer(params, "batch", 50)
+            count = purger.purge(age, num, batch, force)
+        return {"count": count, "inactive": purger.inactive_count()}
 
     def do_watch(self, rid, params):
         jobid = checks.jobid(params)

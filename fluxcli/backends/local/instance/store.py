@@ -264,7 +264,7 @@ class Store:
     def max_jobid(self) -> int:
         """The highest job id ever issued (ids keep growing across restarts)."""
         row = self.db.execute("SELECT MAX(id) FROM jobs").fetchone()
-        return row[0] or 0
+        return max(row[0] or 0, int(self.get_meta("max_jobid", "0") or 0))
 
     def list_jobs(
         self,
@@ -338,6 +338,49 @@ class Store:
             "cputime": cputime,
             "maxrss": maxrss,
         }
+
+    def waitable(self, userid: int) -> tuple[list[int], list[int]]:
+        """A user's waitable jobs whose result nobody took: (inactive, oldest first; active)."""
+        self._write_pending()
+        rows = self.db.execute(
+            "SELECT id, state FROM jobs WHERE userid=? AND flags & 4 AND waited=0 ORDER BY t_inactive",
+            (userid,),
+        ).fetchall()
+        finished = [jobid for jobid, state in rows if state == "INACTIVE"]
+        return finished, [jobid for jobid, state in rows if state != "INACTIVE"]
+
+    def purgeable(self, age_limit: float | None, num_limit: int | None, now: float) -> int:
+        """How many of the oldest inactive jobs exceed an age limit (seconds) or a number."""
+        self._write_pending()
+        total = self.db.execute("SELECT COUNT(*) FROM jobs WHERE state='INACTIVE'").fetchone()[0]
+        count = 0 if num_limit is None else max(0, total - num_limit)
+        if age_limit is not None:
+            old = self.db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE state='INACTIVE' AND t_inactive < ?",
+                (now - age_limit,),
+            ).fetchone()[0]
+            count = max(count, old)
+        return count
+
+    def oldest_inactive(self, count: int) -> list[int]:
+        """The ids of the ``count`` jobs that became inactive first."""
+        self._write_pending()
+        rows = self.db.execute(
+            "SELECT id FROM jobs WHERE state='INACTIVE' ORDER BY t_inactive, id LIMIT ?", (count,)
+        )
+        return [row[0] for row in rows]
+
+    def delete_jobs(self, ids: list[int]) -> None:
+        """Forget these jobs: their records, eventlogs and output (part of the next commit)."""
+        self._write_pending()
+        rows = [(jobid,) for jobid in ids]
+        self.set_meta("max_jobid", str(self.max_jobid()))  # ids are never issued twice
+        purged = int(self.get_meta("inactive_purged", "0") or 0)
+        self.set_meta("inactive_purged", str(purged + len(ids)))
+        self._run("DELETE FROM events WHERE jobid=?", rows)
+        self._run("DELETE FROM jobs WHERE id=?", rows)
+        self.writes += len(rows)
+        self.dirty = True
 
     def counts(self) -> dict[str, int]:
         """Number of jobs in each state."""

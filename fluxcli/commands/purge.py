@@ -1,0 +1,68 @@
+"""``fx job purge``: forget inactive jobs (their records, eventlogs and output), as ``flux job purge``."""
+
+from __future__ import annotations
+
+import click
+
+from fluxcli.errors import FluxcliError
+
+from .tools import open_backend
+
+
+def _fsd(text: str | None) -> float | None:
+    from fluxcli.jobspec.fsd import parse_fsd
+
+    if text is None:
+        return None
+    try:
+        return parse_fsd(text)
+    except ValueError:
+        raise FluxcliError(f"purge: Invalid argument for option 'age-limit': '{text}'") from None
+
+
+def _count(text: str | None, option: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text, 10)
+    except ValueError:
+        raise FluxcliError(f"purge: Option '{option}' requires an integer argument") from None
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--age-limit", metavar="FSD", help="Purge jobs inactive for longer than FSD")
+@click.option("--num-limit", metavar="COUNT", help="Purge the oldest until COUNT are left")
+@click.option("-f", "--force", is_flag=True, help="Purge (without it: only count)")
+@click.option("--batch", metavar="COUNT", help="Jobs per request (1-100, default 50)")
+@click.argument("jobids", nargs=-1)
+def purge(age_limit, num_limit, force, batch, jobids):
+    """Purge inactive jobs: IDs, or the oldest beyond --age-limit/--num-limit."""
+    age = _fsd(age_limit)
+    num = _count(num_limit, "num-limit")
+    size = 50 if batch is None else _count(batch, "batch")
+    backend = open_backend()
+    try:
+        if jobids:
+            ids = [_jobid(backend, text) for text in jobids]
+            total, left = backend.purge(ids=ids, force=force)
+        else:
+            total = 0
+            while True:
+                count, left = backend.purge(None, age, num, force, size)
+                total += count
+                if not force or count < size:
+                    break
+    except OSError as exc:
+        raise FluxcliError(f"purge: {exc.strerror or exc}") from None
+    if force:
+        click.echo(f"purged {total} inactive jobs, {left} remaining")
+    else:
+        click.echo(f"use --force to purge {total} of {left} inactive jobs")
+    return 0
+
+
+def _jobid(backend, text: str) -> int:
+    try:
+        return backend.parse_id(text)
+    except (ValueError, OverflowError):
+        raise FluxcliError(f'error parsing jobid: "{text}"') from None
