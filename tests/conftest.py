@@ -103,6 +103,26 @@ def private_instance(tmp_path):
     stop_instance(state)
 
 
+@pytest.fixture
+def private_fx(private_instance):
+    """Run commands against a private instance: ``fx(*args, extra=ENV)`` gives
+    (exit code, stdout, stderr)."""
+    _, env = private_instance
+
+    def call(*args: str, extra: dict | None = None) -> tuple[int, str, str]:
+        proc = fx(*args, env={**env, **(extra or {})})
+        return proc.returncode, proc.stdout, proc.stderr
+
+    return call
+
+
+def submit_ok(call, *args: str) -> str:
+    """Submit with fxsub through ``call`` (a ``private_fx``); the job id."""
+    code, out, err = call("fxsub", *args)
+    assert code == 0, err
+    return out.strip()
+
+
 def stop_instance(state) -> None:
     """Stop an instance and make sure its process is gone."""
     try:
