@@ -147,7 +147,6 @@ class LocalBackend(Backend):
             raise
 
     def jobspec(self, jobid: int) -> dict | None:
-        import json
 
         try:
             text = self.conn.call("info", id=int(jobid), jobspec=True).get("jobspec")
@@ -197,10 +196,7 @@ class LocalBackend(Backend):
         return reply["count"], reply["inactive"]
 
     def resource_set(self, jobid: int) -> dict | None:
-        record = self.conn.call("info", id=int(jobid))  # ENOENT: an unknown job
-        if not record.get("ranks"):
-            return None
-        return resource_set(record, self.conn.call("status")["resources"])
+        return self.conn.call("info", id=int(jobid), R=True).get("R")  # ENOENT: an unknown job
 
     def describe(self) -> BackendInfo:
         status = self.conn.call("status")
@@ -241,27 +237,3 @@ def _unknown(conn: Connection, jobid: int) -> bool:
     except RemoteError as exc:
         return exc.errno == errno.ENOENT
     return False
-
-
-def resource_set(record: dict, nodes: list[dict]) -> dict:
-    """RFC 20 R of a job from its allocation (cores and GPUs per node rank)."""
-    from fluxcli.jobspec.idset import encode_idset
-
-    alloc = json.loads(record["ranks"])
-    hosts = {node["rank"]: node["hostname"] for node in nodes}
-    lite = []
-    for rank in sorted(alloc["cores"], key=int):
-        children = {"core": encode_idset(alloc["cores"][rank])}
-        if alloc["gpus"].get(rank):
-            children["gpu"] = encode_idset(alloc["gpus"][rank])
-        lite.append({"rank": rank, "children": children})
-    start = record.get("t_run") or 0.0
-    duration = record.get("duration") or 0.0
-    execution = {
-        "R_lite": lite,
-        "starttime": start,
-        "expiration": start + duration if duration and start else 0.0,
-        "nslots": record.get("ntasks") or len(lite),
-        "nodelist": [hosts.get(int(rank), str(rank)) for rank in sorted(alloc["cores"], key=int)],
-    }
-    return {"version": 1, "execution": execution}

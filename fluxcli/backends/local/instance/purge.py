@@ -10,8 +10,10 @@ The limits come from ``FX_PURGE_AGE_LIMIT`` (FSD) and ``FX_PURGE_NUM_LIMIT``
 from __future__ import annotations
 
 import errno
+import math
 import time
 
+from . import checks
 from .errors import RequestError
 
 BATCH_MAX = 100  # jobs per purge request (flux job purge --batch caps there too)
@@ -26,6 +28,19 @@ class Purger:
         self.store = manager.store
         self.age_limit = age_limit
         self.num_limit = num_limit
+
+    def request(self, params: dict) -> dict:
+        """A ``purge`` request: ``ids``, or ``age_limit``/``num_limit``/``batch``; ``force``."""
+        force = checks.boolean(params, "force", False)
+        if params.get("ids") is not None:
+            count = self.purge_ids(checks.jobids(params), force)
+        else:
+            age = params.get("age_limit")
+            if age is not None and (not isinstance(age, (int, float)) or not math.isfinite(age)):
+                raise RequestError(errno.EINVAL, "age_limit must be a finite number")
+            num = None if params.get("num_limit") is None else checks.integer(params, "num_limit")
+            count = self.purge(age, num, checks.integer(params, "batch", 50), force)
+        return {"count": count, "inactive": self.inactive_count()}
 
     def inactive_count(self) -> int:
         """How many inactive jobs the instance still holds."""

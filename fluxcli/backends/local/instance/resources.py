@@ -73,6 +73,28 @@ class Allocation:
         )
 
 
+def resource_set(record: dict, alloc: dict, nodes: list[Node]) -> dict:
+    """RFC 20 R of a job: its allocation (``Allocation.to_dict``) on these nodes."""
+    ranks = sorted(alloc["cores"], key=int)
+    lite = []
+    for rank in ranks:
+        children = {"core": encode_idset(alloc["cores"][rank])}
+        if alloc["gpus"].get(rank):
+            children["gpu"] = encode_idset(alloc["gpus"][rank])
+        lite.append({"rank": rank, "children": children})
+    start = record.get("t_run") or 0.0
+    duration = record.get("duration") or 0.0
+    hosts = {node.rank: node.hostname for node in nodes}
+    execution = {
+        "R_lite": lite,
+        "starttime": start,
+        "expiration": start + duration if duration and start else 0.0,
+        "nslots": record.get("ntasks") or len(lite),
+        "nodelist": [hosts.get(int(rank), rank) for rank in ranks],
+    }
+    return {"version": 1, "execution": execution}
+
+
 class Unsatisfiable(ValueError):
     """The request can never be met by this instance."""
 

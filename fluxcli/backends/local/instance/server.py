@@ -28,6 +28,7 @@ from . import checks
 from .errors import RequestError
 from .job import VALID_FLAGS
 from .manager import JobManager
+from .resources import resource_set
 from .subscriptions import HIGH_WATER, LOW_WATER, EventReader, Subscription
 
 DEFAULT_MAX_CONNECTIONS = 1024
@@ -218,6 +219,9 @@ class Connection:
             raise RequestError(errno.ENOENT, "unknown job id")
         if with_jobspec:
             record["jobspec"] = self.manager.store.jobspec(jobid)
+        if checks.boolean(params, "R", False):
+            alloc = self.manager.store.allocation(jobid)
+            record["R"] = alloc and resource_set(record, alloc, self.manager.nodes)
         return record
 
     def do_list(self, rid, params):
@@ -293,18 +297,7 @@ class Connection:
         return NotImplemented
 
     def do_purge(self, rid, params):
-        purger = self.manager.purger
-        force = checks.boolean(params, "force", False)
-        if params.get("ids") is not None:
-            count = purger.purge_ids(checks.jobids(params), force)
-        else:
-            age = params.get("age_limit")
-            if age is not None and (not isinstance(age, (int, float)) or not checks._finite(age)):
-                raise RequestError(errno.EINVAL, "age_limit must be a finite number")
-            num = None if params.get("num_limit") is None else checks.integer(params, "num_limit")
-            batch = checks.integer(params, "batch", 50)
-            count = purger.purge(age, num, batch, force)
-        return {"count": count, "inactive": purger.inactive_count()}
+        return self.manager.purger.request(params)
 
     def do_watch(self, rid, params):
         jobid = checks.jobid(params)

@@ -245,6 +245,12 @@ class Store:
         row = self.db.execute(f"{SELECT_LISTED} WHERE id=?", (jobid,)).fetchone()
         return _listed(row) if row else None
 
+    def allocation(self, jobid: int) -> dict | None:
+        """The cores and GPUs a job was given (``resources.Allocation.to_dict``), or None."""
+        self._write_pending()
+        row = self.db.execute("SELECT ranks FROM jobs WHERE id=?", (jobid,)).fetchone()
+        return json.loads(row[0]) if row and row[0] else None
+
     def jobspec(self, jobid: int) -> str | None:
         """A job's jobspec text."""
         self._write_pending()
