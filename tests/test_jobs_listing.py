@@ -320,3 +320,47 @@ def test_bad_input_is_one_line(jobs, args, code, message):
     assert "Traceback" not in proc.stderr
     if code == 1:
         assert proc.stderr.splitlines()[-1] == f"fxjobs: error: {message}"
+
+
+def test_include_hosts_or_ranks(jobs):
+    run, _ = jobs
+    on_rank0 = names(run, "-a", "-i", "0")
+    assert "ok" in on_rank0 and "held" not in on_rank0 and "tocancel" not in on_rank0
+    host = json.loads(run("fxjobs", "-a", "--json", "--name=ok").stdout)["jobs"][0]["nodelist"]
+    assert names(run, "-a", "-i", host) == on_rank0
+    assert names(run, "-a", "-i", "7") == []
+    proc = run("fxjobs", "-i", "x[")
+    assert (proc.returncode, proc.stderr) == (
+        1,
+        "fxjobs: error: -i/--include: invalid targets: x[\n",
+    )
+
+
+def test_recursive_listing_of_an_instance(private_instance):
+    state, env = private_instance
+    alloc = fx("fxalloc", "--bg", "-n1", env=env, timeout=120)
+    assert alloc.returncode == 0, alloc.stderr
+    outer = alloc.stdout.strip().splitlines()[-1]
+    record = json.loads(fx("fxjobs", "--json", outer, env=env).stdout)
+    uri = record["uri"]
+    assert uri.startswith("local://") and "user" not in record["annotations"]
+    inner = {**env, "FX_URI": uri}
+    first = fx("fxsub", "--job-name=inner", "sleep", "60", env=inner).stdout.strip()
+    second = fx("fxsub", "--job-name=inner2", "true", env=inner).stdout.strip()
+    out = lines(fx("fxjobs", "-R", "--stats", "-o", "{id.f58} {name}", env=env))
+    assert out[0] == "1 running, 0 completed, 0 failed, 0 pending, 0 inactive purged"
+    assert out[1].endswith("peak memory (sums)") and out[2] == "JOBID NAME"
+    assert out[3:] == [
+        f"{outer} flux",
+        "",
+        f"{outer}:",
+        "1 running, 0 completed, 0 failed, 1 pending",
+        f"{second} inner2",
+        f"{first} inner",
+    ]
+    assert lines(fx("fxjobs", "-R", "-L", "0", "-n", "-o", "{name}", env=env)) == ["flux"]
+    nested = json.loads(fx("fxjobs", "-R", "--json", env=env).stdout)["jobs"][0]
+    assert [job["name"] for job in nested["jobs"]] == ["inner2", "inner"]
+    blue = fx("fxjobs", "--color=always", "-n", "-o", "{name}", env=env).stdout
+    assert blue == "\033[01;34mflux\033[0;0m\n"
+    fx("fxcancel", outer, env=env)

@@ -7,6 +7,7 @@ of CPU time and peak memory under ``--stats``.
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -55,6 +56,9 @@ selection_options = [
     ),
     click.option("-u", "--user", metavar="USER", help="List jobs of this user (or 'all')"),
     click.option("--name", metavar="JOB-NAME", help="List jobs with this name"),
+    click.option(
+        "-i", "--include", metavar="HOSTS|RANKS", help="List jobs that ran on these hosts or ranks"
+    ),
     click.option(
         "-q",
         "--queue",
@@ -107,12 +111,23 @@ def add_selection_options(command):
     metavar="[WHEN]",
     help="Colour by result: always, never or auto (default)",
 )
+@click.option("-R", "--recursive", is_flag=True, help="List the jobs of running instances too")
+@click.option(
+    "-L", "--level", type=int, default=9999, metavar="N", help="With -R, descend N levels"
+)
+@click.option(
+    "--recurse-all", is_flag=True, help="With -R, descend into other users' instances too"
+)
+@click.option("--threads", type=int, metavar="N", help="Accepted for flux jobs compatibility")
 @click.option("--stats", is_flag=True, help="Print job statistics before the header")
 @click.option(
     "--stats-only", is_flag=True, help="Print job statistics only; exit 1 if no job is active"
 )
 @click.argument("jobids", nargs=-1, callback=_jobid, metavar="[JOBID]...")
-def jobs(no_header, fmt, sort, width, as_json, color, stats, stats_only, jobids, **selected):
+def jobs(
+    no_header, fmt, sort, width, as_json, color, recursive, level, recurse_all, threads,
+    stats, stats_only, jobids, **selected,
+):  # fmt: skip
     """List jobs (your active ones unless told otherwise), newest first."""
     from fluxcli.errors import FluxcliError
     from fluxcli.views.terminal import Terminal, color_wanted
@@ -149,13 +164,18 @@ def jobs(no_header, fmt, sort, width, as_json, color, stats, stats_only, jobids,
     records, truncated = fetch(backend, selection, list(jobids), terminal.warning, unknown)
     if jobids and not records:
         return 1
-    if as_json:
-        _print_json(records, single=len(jobids) == 1)
-    else:
-        from fluxcli.views.listing import print_jobs
+    from .jobstree import Tree
 
+    options = dict(recursive=recursive, recurse_all=recurse_all, level=level, stats=stats)
+    if as_json:
+        objects = Tree(backend, selection, formatter, options).json(records)
+        single = len(jobids) == 1
+        click.echo(json.dumps(objects[0] if single else {"jobs": objects}))
+    else:
         try:
-            print_jobs(records, formatter, no_header, width, use_color)
+            _print_listing(
+                backend, selection, formatter, records, no_header, width, use_color, options
+            )
         except (ValueError, TypeError, AttributeError) as exc:
             raise FluxcliError(str(exc)) from None
     if truncated and not no_header and not as_json:
@@ -199,33 +219,36 @@ def _print_stats(backend, queues: list[str], accounting: bool) -> int:
 
     if queues:  # no backend keeps per-queue statistics yet
         raise FluxcliError(f"error retrieving job stats: no stats available for queue {queues[0]}")
+    from .jobstree import stats_counts
+
     stats = backend.job_stats()
-    count = stats.states.get
-    results = stats.results.get
-    pending = count("DEPEND", 0) + count("PRIORITY", 0) + count("SCHED", 0)
-    running = count("RUN", 0) + count("CLEANUP", 0)
-    failed = results("FAILED", 0) + results("TIMEOUT", 0) + results("CANCELED", 0)
+    running, completed, failed, pending = stats_counts(stats)
     click.echo(
-        f"{running} running, {results('COMPLETED', 0)} completed, {failed} failed, "
+        f"{running} running, {completed} completed, {failed} failed, "
         f"{pending} pending, {stats.inactive_purged} inactive purged"
     )
     if accounting:
         from fluxcli.views.formats import fsd
 
         click.echo(f"{fsd(stats.cputime)} CPU time, {Bytes(stats.maxrss)} peak memory (sums)")
-    return sum(stats.states.values()) - count("INACTIVE", 0)
+    return sum(stats.states.values()) - stats.states.get("INACTIVE", 0)
 
 
-def _print_json(records, single: bool) -> None:
-    import json
-
+def _print_listing(backend, selection, formatter, records, no_header, width, color, options):
+    """The header (the format's prefixes applied to the top level's jobs) and the lines."""
     from fluxcli.views.jobfields import JobView
 
-    objects = [JobView(record).to_json() for record in records]
-    if single:
-        click.echo(json.dumps(objects[0]))
-    else:
-        click.echo(json.dumps({"jobs": objects}))
+    from .jobstree import Tree
+
+    if width == 0:
+        import shutil
+
+        width = shutil.get_terminal_size((-1, 25)).columns if sys.stdout.isatty() else -1
+    final = formatter.resolved([JobView(record) for record in records], no_header)
+    if not no_header:
+        header = final.header()
+        click.echo(header[: width - 1] + "+" if 0 < width < len(header) else header)
+    Tree(backend, selection, final, {**options, "width": width, "color": color}).print(records)
 
 
 def jobs_main(argv: list[str]) -> int:

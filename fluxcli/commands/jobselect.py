@@ -66,6 +66,7 @@ class Selection:
         name: str | None = None,
         queues: tuple[str, ...] = (),
         count: int | None = None,
+        include: str | None = None,
     ):
         self.show_all = show_all
         self.user = "all" if every_user else user
@@ -73,6 +74,9 @@ class Selection:
         self.since = since
         self.name = name
         self.queues = sorted({q for value in queues for q in value.split(",") if q})
+        self.include = parse_targets(include) if include else None
+        if include and user is None and not every_user:
+            self.user = "all"  # as flux jobs: -i looks at every user's jobs
         self.count_given = count is not None
         self.count = 1000 if count is None else count
 
@@ -110,12 +114,32 @@ class Selection:
             name=self.name,
             queue=self.queues[0] if len(self.queues) == 1 else None,
             since=since,
-            limit=self.count + 1 if self.count > 0 else 0,
+            limit=self.count + 1 if self.count > 0 and self.include is None else 0,
         )
 
     def wanted(self, record) -> bool:
-        """Whether a listed record passes what the backend could not select (several queues)."""
-        return len(self.queues) < 2 or (record.queue or "") in self.queues
+        """Whether a listed record passes what the backend could not select (several
+        queues, -i)."""
+        if len(self.queues) > 1 and (record.queue or "") not in self.queues:
+            return False
+        return self.include is None or self.include(record)
+
+
+def parse_targets(text: str):
+    """``-i HOSTS|RANKS``: a test of whether a job ran on any of these ranks or hosts."""
+    from fluxcli.jobspec.hostlist import decode_hostlist
+    from fluxcli.jobspec.idset import parse_idset
+
+    try:
+        ranks = set(parse_idset(text))
+        return lambda record: bool(record.ranks and ranks & set(parse_idset(record.ranks)))
+    except ValueError:
+        pass
+    try:
+        hosts = set(decode_hostlist(text))
+    except ValueError:
+        raise FluxcliError(f"-i/--include: invalid targets: {text}") from None
+    return lambda record: bool(record.nodelist and hosts & set(decode_hostlist(record.nodelist)))
 
 
 def fetch(backend, selection: Selection, jobids: list[str], warn, error):

@@ -175,6 +175,17 @@ class Annotations:
         return format(str(self), spec)
 
 
+class InstanceURI(str):
+    """The URI of a job that runs an instance; ``.local`` and ``.remote`` as Flux's JobURI
+    (one and the same for fluxcli's local instances)."""
+
+    @property
+    def local(self) -> str:
+        return str(self)
+
+    remote = local
+
+
 class Listed(list):
     """A list shown as its items joined by commas."""
 
@@ -273,7 +284,8 @@ class JobView:
         self.sched = self.annotations.sched
         self.user = self.annotations.user
         self.instance = Empty()
-        self.uri = None  # the URI of a job that is an instance (none is listed as one yet)
+        uri = (record.annotations or {}).get("user", {}).get("uri")
+        self.uri = InstanceURI(uri) if uri else None  # a job that is an instance of its own
         self.cputime = record.cputime if record.cputime is not None else ""
         self.maxrss = Bytes(record.maxrss) if record.maxrss is not None else ""
         self.output_paths = Listed(record.output_paths or [])
@@ -411,6 +423,14 @@ class JobView:
             if exc.occurred
             else {"occurred": False}
         )
+        if self.uri is not None:  # the URI on its own; not again among the annotations
+            import copy
+
+            data["uri"] = str(self.uri)
+            data["annotations"] = copy.deepcopy(self.annotations.data)
+            del data["annotations"]["user"]["uri"]
+            if not data["annotations"]["user"]:
+                del data["annotations"]["user"]
         if self.cputime != "":
             data["cputime"] = self.cputime
         if self.maxrss != "":

@@ -1,7 +1,7 @@
 """Print jobs through an output format: the header, one line a job, colour by result.
 
 Colours are those of ``flux jobs`` on a terminal: completed green, failed
-and timed out red, canceled grey.
+and timed out red, canceled grey, an active job that is an instance blue.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ RESULT_COLORS = {
     "CANCELED": "\033[37m",
     "TIMEOUT": "\033[01;31m",
 }
+INSTANCE_COLOR = "\033[01;34m"  # an active job that is an instance of its own
 RESET = "\033[0;0m"
 
 
@@ -51,8 +52,9 @@ def print_jobs(
     width: int = -1,
     color: bool = False,
     stream=None,
-) -> None:
-    """Write the listing of ``records`` to ``stream`` (stdout)."""
+) -> list:
+    """Write the listing of ``records`` to ``stream`` (stdout); return the JobViews printed,
+    in order. ``formatter``'s ``?:``/``+:`` prefixes are applied to these records."""
     from .jobfields import JobView
 
     stream = stream or sys.stdout
@@ -61,6 +63,16 @@ def print_jobs(
         import shutil
 
         width = shutil.get_terminal_size((-1, 25)).columns if stream.isatty() else -1
+    printed = []
     for view, line in formatter.lines(views, no_header=no_header, width=width):
-        start = RESULT_COLORS.get(view.result, "") if color and view is not None else ""
+        start = _color(view) if color and view is not None else ""
         stream.write(f"{start}{line}{RESET}\n" if start else line + "\n")
+        if view is not None:
+            printed.append(view)
+    return printed
+
+
+def _color(view) -> str:
+    if view.result:
+        return RESULT_COLORS.get(view.result, "")
+    return INSTANCE_COLOR if view.uri else ""

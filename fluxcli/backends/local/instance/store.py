@@ -61,6 +61,8 @@ LISTED = {
     "t_sched": "(SELECT timestamp FROM events WHERE jobid=jobs.id AND log='eventlog' "
     "AND name='priority' ORDER BY seq LIMIT 1)",
     "alloc": "(SELECT context FROM events WHERE jobid=jobs.id AND log='eventlog' AND name='alloc')",
+    "memo": "(SELECT group_concat(context, char(10)) FROM events WHERE jobid=jobs.id "
+    "AND log='eventlog' AND name='memo')",
 }
 SELECT_LISTED = "SELECT " + ", ".join([*JOB_FIELDS, *LISTED.values()]) + " FROM jobs"
 
@@ -454,6 +456,8 @@ def _listed(row: tuple) -> dict:
     record["t_sched"] = extra["t_sched"]
     record["ranks"] = _alloc_ranks(record["ranks"])
     record["annotations"] = json.loads(extra["alloc"] or "{}").get("annotations", {})
+    for memo in (extra["memo"] or "").splitlines():  # memo events are user annotations
+        record["annotations"].setdefault("user", {}).update(json.loads(memo))
     # a listing shows the dependencies still to be met: only a job in DEPEND has any
     record["dependencies"] = (
         [f"{d.get('scheme')}:{d.get('value')}" for d in deps if isinstance(d, dict)]
