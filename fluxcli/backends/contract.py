@@ -326,6 +326,12 @@ class Backend(ABC):
         Returns ``(count, inactive jobs left)``."""
         raise Unsupported("purge", "purging jobs is not supported", self.name)
 
+    def resource_list(self) -> dict[str, list[dict]]:
+        """The resources by state, ``free``, ``allocated`` and ``down``: for each, the nodes
+        with some of it, as ``{"rank", "hostname", "ncores", "ngpus"}`` (a node partly
+        allocated is in both ``free`` and ``allocated``, with its share in each)."""
+        raise Unsupported("resource list", "resource states are not available", self.name)
+
     def resource_set(self, jobid: int) -> dict | None:
         """The resources allocated to a job, as an RFC 20 R object (None: none yet)."""
         raise Unsupported("R", "resource sets are not available", self.name)

@@ -23,6 +23,8 @@ TOOLS = {
     "pgrep": ("fluxcli.commands.pgrep", "pgrep_main"),
     "pkill": ("fluxcli.commands.pgrep", "pkill_main"),
     "watch": ("fluxcli.commands.watch", "watch_main"),
+    "resource": ("fluxcli.commands.resource", "resource_main"),
+    "uri": ("fluxcli.commands.uri", "uri_main"),
     "top": ("fluxcli.commands.top", "top_main"),
 }
 

@@ -195,6 +195,23 @@ class LocalBackend(Backend):
         reply = self.conn.call("purge", **params)
         return reply["count"], reply["inactive"]
 
+    def resource_list(self) -> dict[str, list[dict]]:
+        status = self.conn.call("status")
+        free = status.get("free", {})
+        states: dict[str, list[dict]] = {"free": [], "allocated": [], "down": []}
+        for node in status["resources"]:
+            idle = free.get(str(node["rank"]), node)
+            base = {"rank": node["rank"], "hostname": node["hostname"]}
+            share = {"free": (len(idle["cores"]), len(idle["gpus"]))}
+            share["allocated"] = (
+                len(node["cores"]) - share["free"][0],
+                len(node["gpus"]) - share["free"][1],
+            )
+            for state, (ncores, ngpus) in share.items():
+                if ncores or ngpus:
+                    states[state].append({**base, "ncores": ncores, "ngpus": ngpus})
+        return states
+
     def resource_set(self, jobid: int) -> dict | None:
         return self.conn.call("info", id=int(jobid), R=True).get("R")  # ENOENT: an unknown job
 

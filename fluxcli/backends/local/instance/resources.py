@@ -224,6 +224,13 @@ class ResourcePool:
         self.free_cores = {n.rank: list(n.cores) for n in nodes}
         self.free_gpus = {n.rank: list(n.gpus) for n in nodes}
 
+    def free(self) -> dict[str, dict[str, list[int]]]:
+        """The idle cores and GPUs of each node (by rank, as text)."""
+        return {
+            str(n.rank): {"cores": self.free_cores[n.rank], "gpus": self.free_gpus[n.rank]}
+            for n in self.nodes
+        }
+
     @property
     def total_cores(self) -> int:
         return sum(len(n.cores) for n in self.nodes)

@@ -238,6 +238,7 @@ class Connection:
             "state_dir": server.state_dir,
             "started": server.started,
             "resources": [n.to_dict() for n in self.manager.nodes],
+            "free": self.manager.pool.free(),
             "counts": self.manager.store.counts(),
             "jobid": server.jobid,
         }
