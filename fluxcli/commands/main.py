@@ -25,6 +25,7 @@ TOOLS = {
     "watch": ("fluxcli.commands.watch", "watch_main"),
     "resource": ("fluxcli.commands.resource", "resource_main"),
     "uri": ("fluxcli.commands.uri", "uri_main"),
+    "completion": ("fluxcli.commands.completion", "completion_main"),
     "top": ("fluxcli.commands.top", "top_main"),
 }
 
@@ -42,10 +43,22 @@ def _tool(name: str, argv: list[str]) -> int:
     return getattr(importlib.import_module(module), func)(argv)
 
 
+def _version(prog: str, argv: list[str]) -> bool:
+    """``PROG --version``: print the version and say so (True)."""
+    if argv[:1] != ["--version"]:
+        return False
+    from fluxcli import __version__
+
+    print(f"{prog} (fluxcli) {__version__}")
+    return True
+
+
 def fx_main() -> None:
     """``fx SUBCOMMAND ...``: every tool under one command."""
     link_man_pages()
     argv = sys.argv[1:]
+    if _version("fx", argv) or (argv and _version(f"fx {argv[0]}", argv[1:])):
+        sys.exit(0)
     if not argv or argv[0] in ("-h", "--help", "help"):
         print("Usage: fx COMMAND [ARGS...]\n\nCommands: " + ", ".join([*SUBMITTERS, *TOOLS]))
         sys.exit(0 if argv else 2)
@@ -63,6 +76,8 @@ def _entry(run, name: str):
 
     def main() -> None:
         link_man_pages()
+        if _version(SUBMITTERS[name][0] if name in SUBMITTERS else f"fx{name}", sys.argv[1:]):
+            sys.exit(0)
         sys.exit(run(name, sys.argv[1:]))
 
     main.__doc__ = f"Entry point of the ``{name}`` command."
