@@ -31,6 +31,9 @@ MAIN_SEQUENCE = [
     "clean",
 ]
 
+# the nine programs a user runs (each has --version and a man page)
+NINE_TOOLS = "fxsub fxrun fxbatch fxalloc fxbulksubmit fxwatch fxjobs fxcancel fx".split()
+
 _session_dir = tempfile.mkdtemp(prefix="fxtest-")
 os.environ.update(
     FX_STATE_DIR=os.path.join(_session_dir, "state"),

@@ -6,18 +6,8 @@ import shutil
 import subprocess
 
 import pytest
+from conftest import NINE_TOOLS
 
-TOOLS = [
-    "fxsub",
-    "fxrun",
-    "fxbatch",
-    "fxalloc",
-    "fxbulksubmit",
-    "fxwatch",
-    "fxjobs",
-    "fxcancel",
-    "fx",
-]
 CASES = [
     (["fxsub", "--urg"], "--urgency"),
     (["fx", "job", "kill", "--s"], "--signal"),
@@ -30,7 +20,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("tool", NINE_TOOLS)
 def test_version(run, tool):
     from fluxcli import __version__
 
@@ -82,7 +72,7 @@ def test_table_covers_every_tool_and_subcommand():
     from fluxcli.commands.main import TOOLS as FX_TOOLS
 
     options, subcommands = completion_table(tool_commands())
-    for tool in TOOLS:
+    for tool in NINE_TOOLS:
         assert "--help" in options[tool]
     assert set(subcommands["fx"]) >= {"submit", "job", "cancel", "resource", "uri", "completion"}
     assert set(FX_TOOLS) <= set(subcommands["fx"])

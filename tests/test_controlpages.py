@@ -7,21 +7,10 @@ import subprocess
 
 import click
 import pytest
-from conftest import ROOT
+from conftest import NINE_TOOLS, ROOT
 
 from fluxcli.controlpages import PAGES, SUBCOMMANDS, fx_command, render
 
-NINE = [
-    "fxsub",
-    "fxrun",
-    "fxbatch",
-    "fxalloc",
-    "fxbulksubmit",
-    "fxwatch",
-    "fxjobs",
-    "fxcancel",
-    "fx",
-]
 HEADINGS = {
     "fxcancel": ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXAMPLES", "EXIT STATUS", "SEE ALSO"],
     "fx": [
@@ -71,4 +60,4 @@ def test_every_fx_job_subcommand_has_a_section():
 
 
 def test_nine_tools_have_pages():
-    assert all((ROOT / "man" / f"{tool}.1").is_file() for tool in NINE)
+    assert all((ROOT / "man" / f"{tool}.1").is_file() for tool in NINE_TOOLS)
