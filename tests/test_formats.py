@@ -227,3 +227,16 @@ def test_open_ended_headings():
     assert fmt("{0.sched.resource_summary}|{0.user.x}|{0.annotations}", **vars(view)) == (
         'rank0/core0||{"sched": {"resource_summary": "rank0/core0"}}'
     )
+
+
+def test_begin_time_dependency_is_shown_as_a_time():
+    from datetime import datetime
+
+    when = datetime.now().replace(hour=23, minute=59, second=0, microsecond=0)
+    deps = [f"begin-time={when.timestamp()}", "after-success=f1"]
+    view = JobView(JobRecord(1, "DEPEND", dependencies=deps))
+    assert str(view.dependencies) == "begin@23:59,after-success=f1"
+    later = when.replace(second=30).timestamp() + 2 * 86400
+    view = JobView(JobRecord(1, "DEPEND", dependencies=[f"begin-time={later}"]))
+    assert str(view.dependencies) == f"begin@{datetime.fromtimestamp(later):%b%d}-23:59:30"
+    assert view.priority == ""  # none before SCHED

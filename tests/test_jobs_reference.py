@@ -35,7 +35,9 @@ $SUB --job-name=bad sh -c 'exit 3' >/dev/null
 $SUB --job-name=nf nosuchcommand_xyz >/dev/null
 $SUB --job-name=killed sh -c 'kill -9 $$' >/dev/null
 $SUB --job-name=verylongjobname12345 -n2 true >/dev/null
-$SUB --job-name=held --urgency=0 true >/dev/null
+h=$($SUB --job-name=held --urgency=0 -t 5m true)
+$SUB --job-name=dep --dependency=afterok:$h true >/dev/null
+$SUB --job-name=later --begin-time=+1h true >/dev/null
 c=$($SUB --job-name=tocancel --urgency=0 true)
 $CANCEL -m "no reason" $c >/dev/null 2>&1
 sleep 2
@@ -86,6 +88,7 @@ MASKS = [
     (re.compile(r" *ƒ[1-9A-HJ-NP-Za-km-z]+"), " ID"),  # ids differ in length too
     (re.compile(r"\b\d+(\.\d+)?[smhd]\b"), "T"),
     (re.compile(r"[A-Z][a-z]{2}\d{2} \d{2}:\d{2}"), "DATE"),
+    (re.compile(r"begin@[\d:]+"), "begin@TIME"),
 ]
 
 

@@ -263,7 +263,9 @@ class JobView:
         self.project = self.bank = ""
         self.userid = record.userid
         self.urgency = record.urgency
-        self.priority = record.priority if record.priority is not None else ""
+        # no priority before the job reaches SCHED (flux jobs shows none)
+        unset = record.priority is None or self.state in ("NEW", "DEPEND", "PRIORITY")
+        self.priority = "" if unset else record.priority
         self.ntasks = record.ntasks or ""
         self.ncores = record.ncores or ""
         self.nnodes = record.nnodes or ""
@@ -279,7 +281,7 @@ class JobView:
         self.t_cleanup = _zero(record.t_cleanup)
         self.t_inactive = _zero(record.t_inactive)
         self.exception = ExceptionInfo(record)
-        self.dependencies = Listed(record.dependencies or [])
+        self.dependencies = Listed(_dependency(d) for d in record.dependencies or [])
         self.annotations = Annotations(record.annotations or {})
         self.sched = self.annotations.sched
         self.user = self.annotations.user
@@ -438,6 +440,25 @@ class JobView:
         if self.output_paths:
             data["output_paths"] = list(self.output_paths)
         return data
+
+
+def _dependency(text: str) -> str:
+    """A dependency as listings show it: ``begin-time=EPOCH`` becomes ``begin@HH:MM``
+    (``begin@MonDD-HH:MM`` on another day; ``:SS`` added when not zero)."""
+    if not text.startswith("begin-time="):
+        return text
+    from datetime import datetime
+
+    try:
+        when = datetime.fromtimestamp(float(text.partition("=")[2]))
+    except ValueError:
+        return text
+    shown = (
+        f"begin@{when:%H:%M}"
+        if when.date() == datetime.now().date()
+        else f"begin@{when:%b%d-%H:%M}"
+    )
+    return shown + (f":{when:%S}" if when.second else "")
 
 
 def _signal_text(signum: int) -> str:

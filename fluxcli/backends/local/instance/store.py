@@ -55,7 +55,12 @@ JOB_FIELDS = (
 # what listings add to a job's row: taken from its jobspec and main eventlog
 LISTED = {
     "cwd": "json_extract(jobspec, '$.attributes.system.cwd')",
-    "dependencies": "json_extract(jobspec, '$.attributes.system.dependencies')",
+    # dependencies still outstanding: each added one not yet removed (RFC 21 events)
+    "dependencies": "(SELECT json_group_array(json_extract(a.context, '$.description')) "
+    "FROM events a WHERE a.jobid=jobs.id AND a.log='eventlog' AND a.name='dependency-add' "
+    "AND NOT EXISTS (SELECT 1 FROM events r WHERE r.jobid=jobs.id AND r.log='eventlog' "
+    "AND r.name='dependency-remove' AND json_extract(r.context, '$.description') "
+    "= json_extract(a.context, '$.description')))",
     "t_priority": "(SELECT timestamp FROM events WHERE jobid=jobs.id AND log='eventlog' "
     "AND name='depend')",
     "t_sched": "(SELECT timestamp FROM events WHERE jobid=jobs.id AND log='eventlog' "
@@ -450,7 +455,6 @@ def _listed(row: tuple) -> dict:
     """A row of SELECT_LISTED as a dict: the job's record and what listings add."""
     record = _record(row[: len(JOB_FIELDS)])
     extra = dict(zip(LISTED, row[len(JOB_FIELDS) :], strict=True))
-    deps = json.loads(extra["dependencies"] or "[]")
     record["cwd"] = extra["cwd"]
     record["t_priority"] = extra["t_priority"]
     record["t_sched"] = extra["t_sched"]
@@ -458,12 +462,7 @@ def _listed(row: tuple) -> dict:
     record["annotations"] = json.loads(extra["alloc"] or "{}").get("annotations", {})
     for memo in (extra["memo"] or "").splitlines():  # memo events are user annotations
         record["annotations"].setdefault("user", {}).update(json.loads(memo))
-    # a listing shows the dependencies still to be met: only a job in DEPEND has any
-    record["dependencies"] = (
-        [f"{d.get('scheme')}:{d.get('value')}" for d in deps if isinstance(d, dict)]
-        if record["state"] == "DEPEND"
-        else []
-    )
+    record["dependencies"] = json.loads(extra["dependencies"] or "[]")
     return record
 
 
