@@ -95,6 +95,7 @@ def submit_many(inv: Invocation, copies: list[Copy]) -> int:
         waiting = bool(ns.wait or ns.watch or ns.wait_event)
         bar = _submit_bar(inv, len(requests), waiting, start) if ns.progress else None
         done = 0
+        shown: list[str] = []  # ids for the next print above the bar
         try:
             for batch in _batches(requests, bar is not None):
                 results = backend.submit(batch)
@@ -108,7 +109,10 @@ def submit_many(inv: Invocation, copies: list[Copy]) -> int:
                     jobid = JobID(result)
                     submitted.append((jobid, out, err))
                     if not ns.quiet:
-                        _print_id(backend.format_id(jobid), out, bar)
+                        _print_id(backend.format_id(jobid), out, bar, shown)
+                if shown:  # above the bar, a batch at a time (each print redraws the bar)
+                    bar.print("\n".join(shown))
+                    shown.clear()
                 done += len(batch)
                 if bar is not None:
                     bar.submitted([int(j) for j, _, _ in submitted[-len(batch) :]])
@@ -145,9 +149,9 @@ def _submit_bar(inv: Invocation, total: int, waiting: bool, start: float):
     return SubmitBar(terminal.console, total, waiting, inv.ns.jps, start)
 
 
-def _print_id(text: str, out, bar) -> None:
-    """A new job's id (as its backend prints ids) on stdout, above the bar when both are on the terminal."""
+def _print_id(text: str, out, bar, shown: list[str]) -> None:
+    """A new job's id on stdout (kept for one print above the bar when both are on the terminal)."""
     if bar is not None and out is sys.stdout:
-        bar.print(text)
+        shown.append(text)
     else:
         print(text, file=out, flush=True)

@@ -25,12 +25,13 @@ if TYPE_CHECKING:
     from .terminal import Terminal
 
 FPS = 10  # redraws a second, at most
+INTERVAL = 1.05 / FPS  # a little over 1/FPS: never FPS + 1 frames within one second
 TIMELINE_ROWS = 12  # events of one job shown (the latest)
 TABLE_ROWS = 8  # running jobs shown (the longest running)
 RESULT_LINES = 50  # more jobs than this: failures only, then a summary
 
 
-class JobView:
+class WatchedJob:
     """What the board knows of one job."""
 
     __slots__ = ("text", "name", "state", "t_submit", "t_start", "t_end", "status", "exception")
@@ -102,7 +103,7 @@ class WatchBoard(RichLive):
     def __init__(self, terminal: Terminal, timeline: Any, label_io: bool = False, now=time.time):
         super().__init__(terminal, timeline, label_io)
         self.now = now
-        self.jobs: dict[int, JobView] = {}
+        self.jobs: dict[int, WatchedJob] = {}
         self.running: dict[int, None] = {}  # insertion order: longest running first
         self.usage_of: dict[int, JobUsage] = {}
         self.events: list[tuple[float, str, str]] = []  # one job's timeline (bounded)
@@ -116,7 +117,7 @@ class WatchBoard(RichLive):
     ) -> None:
         """Show ``jobid`` on the board (``prefix`` is its id and ``": "``)."""
         super().add_job(jobid, stdout, stderr, prefix)
-        self.jobs[jobid] = JobView(prefix.rstrip(": ") or str(jobid))
+        self.jobs[jobid] = WatchedJob(prefix.rstrip(": ") or str(jobid))
 
     def name(self, jobid: int, name: str) -> None:
         """The job's name, for the table of running jobs."""
@@ -166,7 +167,7 @@ class WatchBoard(RichLive):
     def tick(self) -> None:
         """Redraw, at most FPS times a second."""
         now = self.now()
-        if now - self.drawn < 1 / FPS:
+        if now - self.drawn < INTERVAL:
             return
         self.drawn = now
         if self.live is None:
@@ -194,7 +195,7 @@ class WatchBoard(RichLive):
         found = self.usage_of.get(jobid)
         return f"{found.cputime:>6.1f}s {size(found.rss):>7}" if found else ""
 
-    def _one(self, item: tuple[int, JobView], now: float) -> list[str]:
+    def _one(self, item: tuple[int, WatchedJob], now: float) -> list[str]:
         jobid, job = item
         head = f"{job.text}  {job.state}  {clock(job.elapsed(now))}"
         found = self.usage_of.get(jobid)

@@ -23,6 +23,7 @@ Example::
 from __future__ import annotations
 
 import sys
+import time
 
 from .output import OutputCopier
 from .terminal import Terminal, is_terminal
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from fluxcli.backends.contract import JobEvent, OutputChunk
 
     from .progress import JobCounts
+
+
+BAR_FPS = 10  # progress bar redraws a second, at most (events may come by thousands)
 
 
 class Timeline:
@@ -123,6 +127,7 @@ class RichLive(Display):
         super().__init__(terminal, timeline, label_io)
         self.live: Any = None
         self.output_seen = False  # output means the job started: no status line any more
+        self.drawn = 0.0  # when the bar was last drawn
         self.task: Any = None
         if timeline.counts is not None:  # the bar shows from the start
             from .progress import make_bar
@@ -169,12 +174,14 @@ class RichLive(Display):
                 self._stop()
         super().output(chunk)
 
-    def tick(self) -> None:
-        """Redraw the clock of the status line, or the bar."""
+    def tick(self, force: bool = False) -> None:
+        """Redraw the clock of the status line, or the bar (at most BAR_FPS times a second)."""
         if self.timeline.counts is not None:
-            if self.live is not None:
+            now = time.monotonic()
+            if self.live is not None and (force or now - self.drawn >= 1 / BAR_FPS):
                 from .progress import refresh_bar
 
+                self.drawn = now
                 refresh_bar(self.live, self.task, self.timeline.counts)
             return
         text = None
@@ -202,7 +209,7 @@ class RichLive(Display):
         """Stop the live part (a status line vanishes, the bar stays at its last state)."""
         if self.live is not None:
             if self.timeline.counts is not None:
-                self.tick()
+                self.tick(force=True)
             self._stop()
 
 
