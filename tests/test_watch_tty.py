@@ -83,3 +83,16 @@ def test_submission_bar_without_wait_ids_above_it(tmux):
     assert re.search(r" 100\.0% 0:00:0\d$", lines[bar])
     assert all(re.fullmatch(r"ƒ\w+", line) for line in lines[bar - 3 : bar])
     assert lines[bar + 1] == "EXIT=0"
+
+
+@pytest.mark.parametrize("option", ["--color=always", ""])
+def test_colour_only_when_wanted(run, tmux, option):
+    jobid = submit(run, "sleep", "30")
+    try:
+        term = tmux(f"fxwatch {option} {jobid}")  # the tests run with NO_COLOR=1
+        term.wait_for(rf"^{jobid}  running")
+        coloured = term.screen(escapes=True)
+        assert ("\x1b[32mrunning" in coloured) == bool(option)
+        assert ("\x1b[3" in coloured) == bool(option)
+    finally:
+        run("fxcancel", jobid)

@@ -35,8 +35,9 @@ class Tmux:
             ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True
         ).stdout
 
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p")
+    def screen(self, escapes: bool = False) -> str:
+        """What the terminal shows (with ``escapes``, its colours as escape sequences)."""
+        return self.tmux("capture-pane", "-p", *(["-e"] if escapes else []))
 
     def wait_for(self, pattern: str, timeout: float = 20.0) -> re.Match:
         return wait_for(lambda: re.search(pattern, self.screen(), re.M), timeout)

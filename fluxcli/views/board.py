@@ -29,6 +29,13 @@ INTERVAL = 1.05 / FPS  # a little over 1/FPS: never FPS + 1 frames within one se
 TIMELINE_ROWS = 12  # events of one job shown (the latest)
 TABLE_ROWS = 8  # running jobs shown (the longest running)
 RESULT_LINES = 50  # more jobs than this: failures only, then a summary
+STYLES = [  # colours of the region's words, when colour is wanted
+    (r"\brunning\b|\bR:\d+", "green"),
+    (r"\bpending\b|\bPD:\d+", "yellow"),
+    (r"\bfailed\b|\bF:[1-9]\d*", "red"),
+    (r"\bcomplete\b|\bCD:\d+", "blue"),
+    (r"^ +\d+\.\d{3}s", "cyan"),
+]
 
 
 class WatchedJob:
@@ -182,8 +189,13 @@ class WatchBoard(RichLive):
         from rich.console import Group
         from rich.text import Text
 
-        lines = self.lines(now)
-        return Group(*(Text(line, no_wrap=True, overflow="ellipsis") for line in lines))
+        texts = [Text(line, no_wrap=True, overflow="ellipsis") for line in self.lines(now)]
+        if self.terminal.color:  # rich drops the styles itself under NO_COLOR / --color=never
+            texts[0].stylize("bold")
+            for text in texts:
+                for pattern, style in STYLES:
+                    text.highlight_regex(pattern, style)
+        return Group(*texts)
 
     def lines(self, now: float) -> list[str]:
         """The region as plain lines (one job: its timeline; many: counts and a table)."""
