@@ -139,6 +139,8 @@ class Watch:
                 self._exec_event(item)
             if self.board:
                 self._board_tick()
+            else:  # a bar prints what waits above it with its next redraw
+                self.display.tick()
             for jobid in self.reached - done - self.exec_open:
                 done.add(jobid)
                 self.display.finish(jobid)

@@ -118,6 +118,7 @@ class WatchBoard(RichLive):
         self.drawn = 0.0
         self.rows = TABLE_ROWS  # running jobs shown, and so worth measuring
         self.started = self.now()
+        self.buffered = True
 
     def add_job(
         self, jobid: int, stdout: IO | None = None, stderr: IO | None = None, prefix: str = ""
@@ -182,6 +183,7 @@ class WatchBoard(RichLive):
 
             self.live = Live(console=self.terminal.console, auto_refresh=False, transient=True)
             self._start()
+        self._flush()
         self.live.update(self.render(now), refresh=True)
 
     def render(self, now: float) -> Any:
@@ -244,6 +246,10 @@ class WatchBoard(RichLive):
     def close(self) -> None:
         """The region goes; a result line per job stays (failures only past RESULT_LINES)."""
         if self.live is not None:
+            from rich.text import Text
+
+            self._flush()
+            self.live.update(Text(""))  # its last refresh, on stopping, draws nothing
             self._stop()
         jobs = list(self.jobs.values())
         shown = jobs if len(jobs) <= RESULT_LINES else [j for j in jobs if j.state != "complete"]

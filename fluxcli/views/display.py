@@ -128,6 +128,10 @@ class RichLive(Display):
         self.live: Any = None
         self.output_seen = False  # output means the job started: no status line any more
         self.drawn = 0.0  # when the bar was last drawn
+        # with a bar, lines and output above it are printed with its redraws, at most
+        # BAR_FPS times a second, not one redraw for each (output may come by thousands)
+        self.buffered = timeline.counts is not None
+        self.pending: list[str] = []
         self.task: Any = None
         if timeline.counts is not None:  # the bar shows from the start
             from .progress import make_bar
@@ -140,14 +144,26 @@ class RichLive(Display):
         self.terminal.above = self._print_above
 
     def _stop(self) -> None:
+        self._flush()
         self.terminal.above = None
         self.live.stop()
         self.live = None
 
     def _print_above(self, text: str) -> None:
+        if self.buffered:
+            self.pending.append(text + "\n")
+            return
         from rich.text import Text
 
         self.live.console.print(Text(text))
+
+    def _flush(self) -> None:
+        """Print what waits above the live part, at once (each print redraws that part)."""
+        if self.pending and self.live is not None:
+            from rich.text import Text
+
+            text, self.pending = "".join(self.pending), []
+            self.live.console.print(Text(text), end="")
 
     def _copier(self, out: IO, err: IO, prefix: str) -> OutputCopier:
         if self.timeline.counts is None or not is_terminal(out):
@@ -163,8 +179,10 @@ class RichLive(Display):
         if self.live is None:
             sys.stdout.write(text)
             sys.stdout.flush()
-            return
-        self.live.console.print(Text(text), end="")
+        elif self.buffered:
+            self.pending.append(text)
+        else:
+            self.live.console.print(Text(text), end="")
 
     def output(self, chunk: OutputChunk) -> None:
         """Copy output; a status line goes away first (output means the job started)."""
@@ -182,6 +200,7 @@ class RichLive(Display):
                 from .progress import refresh_bar
 
                 self.drawn = now
+                self._flush()
                 refresh_bar(self.live, self.task, self.timeline.counts)
             return
         text = None
