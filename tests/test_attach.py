@@ -40,6 +40,15 @@ def test_fxrun_event_lines_exact(run):
     assert exec_names[:2] == ["init", "starting"] and exec_names[-1] == "done"
 
 
+def test_fxrun_failure_message_at_the_finish_event(run):
+    proc = run("fxrun", "-vv", "sh", "-c", "exit 2")
+    lines = proc.stderr.splitlines()
+    assert proc.returncode == 2
+    at = lines.index("fxrun: task(s) exited with exit code 2")  # as flux job attach orders them
+    assert re.fullmatch(r"\d+\.\d{3}s: job\.finish \{\"status\":512\}", lines[at + 1])
+    assert [EVENT_LINE.fullmatch(line).group(2) for line in lines[at + 1 :]] == MAIN_SEQUENCE[6:]
+
+
 def test_wait_event_returns_when_posted(run):
     t0 = time.monotonic()
     proc = run("fxrun", "-v", "--wait-event=start", "sleep", "30")
