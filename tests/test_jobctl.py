@@ -43,6 +43,10 @@ def finished(fx, jobid: str) -> None:
         (["info", UNKNOWN, "R"], "invalid job id"),
         (["info", "bad!", "R"], 'error parsing jobid: "bad!"'),
         (["last", "[bad]"], "could not parse python-style slice expression"),
+        (["last", "[1]"], "could not parse python-style slice expression"),
+        (["last", "[5:]"], "job history is empty"),
+        (["purge", "--age-limit=-1"], "purge: Invalid argument for option 'age-limit': '-1'"),
+        (["purge", "--batch=0", "-f", "--num-limit=0"], "purge: batch must be >= 1 and <= 100"),
         (["last"], "job history is empty"),
         (["purge", "--num-limit=x"], "purge: Option 'num-limit' requires an integer argument"),
         (["purge", "--age-limit=x"], "purge: Invalid argument for option 'age-limit': 'x'"),
@@ -121,6 +125,9 @@ def test_info_keys(fx):
     assert lines[0].startswith('{"timestamp":') and ", " not in lines[0]
     spec = json.loads(fx("fx", "job", "info", jobid, "jobspec")[1])
     assert spec["tasks"][0]["command"] == ["true"]
+    assert "environment" not in spec["attributes"]["system"]  # as flux job info leaves it out
+    original = json.loads(fx("fx", "job", "info", "--original", jobid, "jobspec")[1])
+    assert original["attributes"]["system"]["environment"]["PATH"]
     rset = json.loads(fx("fx", "job", "info", jobid, "R")[1])
     assert rset["version"] == 1 and rset["execution"]["R_lite"][0]["rank"] == "0"
     names = [
@@ -158,6 +165,13 @@ def test_wait(fx):
     none_left = "fx job: error: there are no more waitable jobs\n"
     assert fx("fx", "job", "wait") == (2, "", none_left)
     assert fx("fx", "job", "wait", UNKNOWN) == (2, "", not_waitable)
+    plain = submit(fx, "sleep", "300")
+    assert fx("fx", "job", "wait", plain) == (
+        2,
+        "",
+        "fx job: error: job was not submitted with FLUX_JOB_WAITABLE\n",
+    )
+    assert fx("fxcancel", plain)[0] == 0
     good = submit(fx, "--flags=waitable", "true")
     bad = submit(fx, "--flags=waitable", "false")
     assert fx("fx", "job", "wait", good) == (0, "", "")

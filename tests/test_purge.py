@@ -38,6 +38,11 @@ def test_purge_counts_then_forces(instance):
     state, fx = instance
     ids = run_jobs(fx, 5)
     assert fx("fx", "job", "purge") == (0, "use --force to purge 0 of 5 inactive jobs\n", "")
+    assert fx("fx", "job", "purge", "--num-limit=-1") == (
+        0,
+        "use --force to purge 0 of 5 inactive jobs\n",
+        "",
+    )
     assert fx("fx", "job", "purge", "--num-limit=2") == (
         0,
         "use --force to purge 3 of 5 inactive jobs\n",

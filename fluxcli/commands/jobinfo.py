@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 
@@ -13,7 +14,11 @@ from .jobctl import LOOSE, usage_exit
 from .tools import open_backend
 
 # info keys that are eventlogs -> the backend's log name
-LOG_KEYS = {"eventlog": "eventlog", "guest.exec.eventlog": "exec", "guest.output": "output"}
+LOG_KEYS = {
+    "eventlog": "eventlog",
+    "guest.exec.eventlog": "exec",
+    "guest.output": "output",
+}
 # keys beyond the reference: what the job record holds
 RECORD_KEYS = ("record", "output_paths", "accounting")
 INFO_USAGE = """\
@@ -30,10 +35,12 @@ some useful keys are:
 Use fx job info -h to list available options"""
 
 
-def info_value(backend, jobid: int, key: str) -> str | None:
+def info_value(backend, jobid: int, key: str, original: bool = False) -> str | None:
     """The text ``fx job info`` prints for ``key`` (None: no such key)."""
     if key == "jobspec":
         spec = backend.jobspec(jobid)
+        if spec is not None and not original:  # as Flux keeps it: the environment left out
+            spec.get("attributes", {}).get("system", {}).pop("environment", None)
         return None if spec is None else json.dumps(spec)
     if key == "R":
         rset = backend.resource_set(jobid)
@@ -55,7 +62,9 @@ def info_value(backend, jobid: int, key: str) -> str | None:
 
 
 @click.command(context_settings=LOOSE)
-@click.option("-o", "--original", is_flag=True, help="Accepted: jobspecs are never altered here")
+@click.option(
+    "-o", "--original", is_flag=True, help="The jobspec as submitted (with its environment)"
+)
 @click.option("-b", "--base", is_flag=True, help="Accepted: jobspecs and R are never updated here")
 @click.argument("args", nargs=-1)
 def info(original, base, args):
@@ -71,7 +80,7 @@ def info(original, base, args):
         raise FluxcliError(f'error parsing jobid: "{text}"') from None
     if backend.info(jobid) is None:
         raise FluxcliError("invalid job id")
-    value = info_value(backend, jobid, key)
+    value = info_value(backend, jobid, key, original)
     if value is None:
         raise FluxcliError(f"{key}: key not found")
     print(value)
@@ -79,29 +88,24 @@ def info(original, base, args):
 
 
 def parse_slice(text: str) -> slice:
-    """``N`` (the last N) or a python-style ``[start:stop:step]``."""
+    """``N`` (the last N) or a python-style ``[start:stop[:step]]``."""
     if "[" not in text:
-        try:
-            return slice(None, int(text, 10))
-        except ValueError:
-            raise click.UsageError("") from None
+        if not text.isdigit():
+            raise click.UsageError(text)
+        return slice(None, int(text))
+    bad = FluxcliError("could not parse python-style slice expression")
     inner = text.strip()
     if not (inner.startswith("[") and inner.endswith("]")):
-        raise FluxcliError("could not parse python-style slice expression")
+        raise bad
     parts = inner[1:-1].split(":")
-    if not 1 <= len(parts) <= 3:
-        raise FluxcliError("could not parse python-style slice expression")
+    if not 2 <= len(parts) <= 3:
+        raise bad
     try:
         values = [int(p) if p.strip() else None for p in parts]
     except ValueError:
-        raise FluxcliError("could not parse python-style slice expression") from None
-    if len(values) == 1:  # [N]: one entry
-        index = values[0]
-        if index is None:
-            raise FluxcliError("could not parse python-style slice expression")
-        return slice(index, None if index == -1 else index + 1)
+        raise bad from None
     if len(values) == 3 and values[2] == 0:
-        raise FluxcliError("could not parse python-style slice expression")
+        raise bad
     return slice(*values)
 
 
@@ -153,10 +157,15 @@ def wait(every, verbose, args):
     try:
         done, success, errstr = backend.wait(jobid)
     except OSError as exc:
-        if jobid is None:
-            print(f"fx job: error: {exc.strerror or exc}", file=sys.stderr)
-        else:
-            print(f"fx job: error: {NOT_WAITABLE}", file=sys.stderr)
+        message = exc.strerror or str(exc)
+        if jobid is not None:
+            from fluxcli.jobspec.status import SubmitFlag
+
+            record = backend.info(jobid)
+            waitable = record is not None and record.flags & SubmitFlag.WAITABLE
+            active = record is not None and record.active and not waitable
+            message = "job was not submitted with FLUX_JOB_WAITABLE" if active else NOT_WAITABLE
+        print(f"fx job: error: {message}", file=sys.stderr)
         return 2
     if jobid is None:
         print(backend.format_id(done), flush=True)
@@ -171,8 +180,10 @@ def wait_all(backend, verbose: bool) -> int:
     while True:
         try:
             done, success, errstr = backend.wait(None)
-        except OSError:  # no more waitable jobs
-            return failed
+        except OSError as exc:
+            if exc.errno == errno.ECHILD:  # no more waitable jobs
+                return failed
+            raise
         name = backend.format_id(done)
         if not success:
             failed = 1

@@ -15,7 +15,10 @@ def _fsd(text: str | None) -> float | None:
     if text is None:
         return None
     try:
-        return parse_fsd(text)
+        seconds = parse_fsd(text)
+        if seconds < 0:
+            raise ValueError(text)
+        return seconds
     except ValueError:
         raise FluxcliError(f"purge: Invalid argument for option 'age-limit': '{text}'") from None
 
@@ -39,6 +42,7 @@ def purge(age_limit, num_limit, force, batch, jobids):
     """Purge inactive jobs: IDs, or the oldest beyond --age-limit/--num-limit."""
     age = _fsd(age_limit)
     num = _count(num_limit, "num-limit")
+    num = None if num is not None and num < 0 else num  # -1: no limit, as flux job purge
     size = 50 if batch is None else _count(batch, "batch")
     backend = open_backend()
     try:
