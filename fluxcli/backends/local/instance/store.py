@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE INDEX IF NOT EXISTS jobs_stats ON jobs(state, result, cputime, maxrss);
+CREATE INDEX IF NOT EXISTS jobs_ended ON jobs(t_inactive) WHERE state='INACTIVE';
 CREATE TABLE IF NOT EXISTS events (
     jobid INTEGER, log TEXT, seq INTEGER, timestamp REAL, name TEXT, context TEXT,
     PRIMARY KEY (jobid, log, seq)
@@ -369,7 +370,8 @@ class Store:
         count = 0 if num_limit is None else max(0, total - num_limit)
         if age_limit is not None:
             old = self.db.execute(
-                "SELECT COUNT(*) FROM jobs WHERE state='INACTIVE' AND t_inactive < ?",
+                "SELECT COUNT(*) FROM jobs INDEXED BY jobs_ended "
+                "WHERE state='INACTIVE' AND t_inactive < ?",
                 (now - age_limit,),
             ).fetchone()[0]
             count = max(count, old)
@@ -379,7 +381,9 @@ class Store:
         """The ids of the ``count`` jobs that became inactive first."""
         self._write_pending()
         rows = self.db.execute(
-            "SELECT id FROM jobs WHERE state='INACTIVE' ORDER BY t_inactive, id LIMIT ?", (count,)
+            "SELECT id FROM jobs INDEXED BY jobs_ended WHERE state='INACTIVE' "
+            "ORDER BY t_inactive LIMIT ?",
+            (count,),
         )
         return [row[0] for row in rows]
 
