@@ -76,6 +76,10 @@ def _in_process(path: str) -> list[tuple[str, float, str]]:
     rows = []
     for name, query in (
         ("  store.list_jobs(limit=101), all states", lambda: store.list_jobs(limit=101)),
+        (
+            "  the same in job-list's order",
+            lambda: store.list_jobs(limit=101, order="job-list"),
+        ),
         ("  store.stats()", store.stats),
     ):
         times = []

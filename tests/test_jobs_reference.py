@@ -40,6 +40,13 @@ $SUB --job-name=dep --dependency=afterok:$h true >/dev/null
 $SUB --job-name=later --begin-time=+1h true >/dev/null
 c=$($SUB --job-name=tocancel --urgency=0 true)
 $CANCEL -m "no reason" $c >/dev/null 2>&1
+$SUB --job-name=to -t 1s sleep 30 >/dev/null
+r=$($SUB --job-name=runcancel sleep 30)
+$SUB --job-name=sig sh -c 'kill -TERM $$' >/dev/null
+$SUB --job-name=exit200 sh -c 'exit 200' >/dev/null
+$SUB --job-name=e126 /etc/passwd >/dev/null
+sleep 1.5
+$CANCEL $r >/dev/null 2>&1
 sleep 2
 """
 
@@ -53,6 +60,7 @@ COMMANDS = [
     ["-a", "-o", "{name} {ntasks} {ncores} {nnodes} {returncode} {waitstatus} {success}"],
     ["-a", "-o", "{name} {urgency} {priority} {ranks} {nodelist} {dependencies}"],
     ["-a", "-o", "{name} {exception.occurred} {exception.severity} {exception.type}"],
+    ["-a", "-o", "{name} {exception.note} {returncode} {waitstatus} {inactive_reason}"],
     ["-a", "-o", "{name:<12} ?:{queue:<8.8} +:{username:<8} {name:<10.10+} {nnodes:>6h}"],
     ["-a", "-o", "{name} {inactive_reason} {contextual_info} {annotations} {sched}"],
     ["-a", "-o", "{name} {duration!F} {duration!H} {expiration!D} {t_remaining!F:>5h}"],
@@ -89,6 +97,7 @@ MASKS = [
     (re.compile(r"\b\d+(\.\d+)?[smhd]\b"), "T"),
     (re.compile(r"[A-Z][a-z]{2}\d{2} \d{2}:\d{2}"), "DATE"),
     (re.compile(r"begin@[\d:]+"), "begin@TIME"),
+    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"), "ISO"),
 ]
 
 

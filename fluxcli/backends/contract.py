@@ -187,11 +187,14 @@ class JobFilter(Record):
     if they became inactive after this epoch time; ``ids``: only these jobs
     (unknown ids are left out; ``flux jobs ID…`` ignores its filters, so a
     command that wants that passes none); ``limit`` 0: no limit. Results come
-    newest first (by submit time).
+    newest first (by submit time); with ``order="job-list"`` a backend that can
+    returns (and limits) them in flux-core job-list's order instead: pending
+    jobs (highest priority, then oldest), running ones (latest started), then
+    inactive ones (latest ended), as ``flux jobs -c N`` picks them.
     """
 
     FIELDS = dict.fromkeys(("states", "results", "userid", "name", "queue", "since", "ids"))
-    FIELDS.update(limit=0)
+    FIELDS.update(limit=0, order="newest")
     __slots__ = tuple(FIELDS)
 
 

@@ -115,6 +115,7 @@ class Selection:
             queue=self.queues[0] if len(self.queues) == 1 else None,
             since=since,
             limit=self.count + 1 if self.count > 0 and self.include is None else 0,
+            order="job-list",
         )
 
     def wanted(self, record) -> bool:

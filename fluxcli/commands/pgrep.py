@@ -112,6 +112,7 @@ def _matching(selected, expressions) -> tuple:
         userid=parse_user("all" if selected["every_user"] else selected["user"]),
         queue=queues[0] if len(queues) == 1 else None,
         limit=max(selected["max_entries"], 0),
+        order="job-list",
     )
     backend = open_backend()
     listed = backend.list_jobs(job_filter)

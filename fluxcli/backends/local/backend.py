@@ -165,6 +165,8 @@ class LocalBackend(Backend):
         for key in ("userid", "name", "queue", "since"):
             if getattr(filter, key) is not None:
                 params[key] = getattr(filter, key)
+        if filter.order != "newest":
+            params["order"] = filter.order
         if filter.ids is not None and not filter.ids:
             return []
         return [_record(r) for r in self.conn.call("list", **params)["jobs"]]

@@ -185,7 +185,15 @@ def list_filter(params: dict) -> dict:
         "queue": string(params, "queue", None, MAX_TYPE * 64, nullable=True),
         "since": since,
         "ids": ids,
+        "order": _order(params),
     }
+
+
+def _order(params: dict) -> str:
+    order = params.get("order", "newest")
+    if order not in ("newest", "job-list"):
+        raise RequestError(errno.EINVAL, "order must be newest or job-list")
+    return order
 
 
 def ranks(params: dict) -> list[int] | None:

@@ -219,7 +219,7 @@ class Execution:
         if self.failure is not None:
             rank, message = self.failure
             self.manager.raise_exception(self.job, "exec", 0, message)
-            codes.append(127 if rank is not None else 1)
+            codes.append(_exec_failure_code(message) if rank is not None else 1)
         return max(codes, default=0) << 8
 
     def _input_file(self, pass_fd: Callable[..., int]) -> int | None:
@@ -477,3 +477,12 @@ class Execution:
 
         for writer in full:
             writer.on_drain.append(one_drained)
+
+
+def _exec_failure_code(message: str) -> int:
+    """A task that could not start exits as a shell would have it: 126 when the command
+    exists but cannot be run (permission), 127 otherwise (not found)."""
+    import errno
+
+    denied = (os.strerror(errno.EACCES), os.strerror(errno.EPERM), os.strerror(errno.ENOEXEC))
+    return 126 if message.endswith(denied) else 127

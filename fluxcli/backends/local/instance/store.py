@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     umask INTEGER, output_paths TEXT, cputime REAL, maxrss INTEGER, nodelist TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
+CREATE INDEX IF NOT EXISTS jobs_state_ended ON jobs(state, t_inactive);
 CREATE INDEX IF NOT EXISTS jobs_stats ON jobs(state, result, cputime, maxrss);
 CREATE INDEX IF NOT EXISTS jobs_ended ON jobs(t_inactive) WHERE state='INACTIVE';
 CREATE TABLE IF NOT EXISTS events (
@@ -70,6 +71,12 @@ LISTED = {
     "memo": "(SELECT group_concat(context, char(10)) FROM events WHERE jobid=jobs.id "
     "AND log='eventlog' AND name='memo')",
 }
+# flux-core job-list's groups of states and the order within each
+LIST_GROUPS = (
+    (("NEW", "DEPEND", "PRIORITY", "SCHED"), "priority DESC, id ASC"),
+    (("RUN", "CLEANUP"), "t_run DESC"),
+    (("INACTIVE",), "t_inactive DESC"),
+)
 SELECT_LISTED = "SELECT " + ", ".join([*JOB_FIELDS, *LISTED.values()]) + " FROM jobs"
 
 
@@ -290,8 +297,10 @@ class Store:
         queue: str | None = None,
         since: float | None = None,
         ids: list[int] | None = None,
+        order: str = "newest",
     ) -> list[dict]:
-        """The newest jobs first, selected as ``contract.JobFilter`` describes."""
+        """Jobs selected as ``contract.JobFilter`` describes, newest first, or with ``order``
+        "job-list" in flux-core's order (one indexed query per group of states)."""
         self._write_pending()
         clauses: list[str] = []
         args: list = []
@@ -319,6 +328,8 @@ class Store:
         if since is not None:
             clauses.append("(state != 'INACTIVE' OR t_inactive > ?)")
             args.append(since)
+        if order == "job-list":
+            return self._job_list_order(clauses, args, states, results, limit)
         sql = SELECT_LISTED
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
@@ -326,6 +337,28 @@ class Store:
         if limit:
             sql += f" LIMIT {int(limit)}"
         return [_listed(row) for row in self.db.execute(sql, args)]
+
+    def _job_list_order(self, clauses, args, states, results, limit) -> list[dict]:
+        """Pending jobs (highest priority, then oldest), running ones (latest started), then
+        inactive ones (latest ended), ``limit`` in all."""
+        found: list[dict] = []
+        for group, order in LIST_GROUPS:
+            wanted = [
+                state
+                for state in group
+                if (not states and not results)
+                or (states and state in states)
+                or (results and state == "INACTIVE")
+            ]
+            if not wanted or (limit and len(found) >= limit):
+                continue
+            marks = ",".join("?" * len(wanted))
+            sql = " AND ".join([f"{SELECT_LISTED} WHERE state IN ({marks})", *clauses])
+            sql += f" ORDER BY {order}"
+            if limit:
+                sql += f" LIMIT {int(limit) - len(found)}"
+            found.extend(_listed(row) for row in self.db.execute(sql, [*wanted, *args]))
+        return found
 
     def stats(self) -> dict:
         """Counts of every user's jobs by state and by result, with their CPU time and peak RSS
