@@ -17,6 +17,8 @@ from typing import Any
 
 from fluxcli.jobspec.status import ACTIVE_STATES, STATES
 
+from .listed import LISTED, job_list_order, listed_record
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS jobs (
@@ -54,29 +56,6 @@ JOB_FIELDS = (
     "t_inactive ntasks ncores nnodes duration result waitstatus exception_type "
     "exception_note exception_severity ranks waited umask output_paths cputime maxrss nodelist"
 ).split()
-# what listings add to a job's row: taken from its jobspec and main eventlog
-LISTED = {
-    "cwd": "json_extract(jobspec, '$.attributes.system.cwd')",
-    # dependencies still outstanding: each added one not yet removed (RFC 21 events)
-    "dependencies": "(SELECT json_group_array(json_extract(a.context, '$.description')) "
-    "FROM events a WHERE a.jobid=jobs.id AND a.log='eventlog' AND a.name='dependency-add' "
-    "AND NOT EXISTS (SELECT 1 FROM events r WHERE r.jobid=jobs.id AND r.log='eventlog' "
-    "AND r.name='dependency-remove' AND json_extract(r.context, '$.description') "
-    "= json_extract(a.context, '$.description')))",
-    "t_priority": "(SELECT timestamp FROM events WHERE jobid=jobs.id AND log='eventlog' "
-    "AND name='depend')",
-    "t_sched": "(SELECT timestamp FROM events WHERE jobid=jobs.id AND log='eventlog' "
-    "AND name='priority' ORDER BY seq LIMIT 1)",
-    "alloc": "(SELECT context FROM events WHERE jobid=jobs.id AND log='eventlog' AND name='alloc')",
-    "memo": "(SELECT group_concat(context, char(10)) FROM events WHERE jobid=jobs.id "
-    "AND log='eventlog' AND name='memo')",
-}
-# flux-core job-list's groups of states and the order within each
-LIST_GROUPS = (
-    (("NEW", "DEPEND", "PRIORITY", "SCHED"), "priority DESC, id ASC"),
-    (("RUN", "CLEANUP"), "t_run DESC"),
-    (("INACTIVE",), "t_inactive DESC"),
-)
 SELECT_LISTED = "SELECT " + ", ".join([*JOB_FIELDS, *LISTED.values()]) + " FROM jobs"
 
 
@@ -329,7 +308,9 @@ class Store:
             clauses.append("(state != 'INACTIVE' OR t_inactive > ?)")
             args.append(since)
         if order == "job-list":
-            return self._job_list_order(clauses, args, states, results, limit)
+            return job_list_order(
+                self.db, SELECT_LISTED, clauses, args, states, results, limit, _listed
+            )
         sql = SELECT_LISTED
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
@@ -337,28 +318,6 @@ class Store:
         if limit:
             sql += f" LIMIT {int(limit)}"
         return [_listed(row) for row in self.db.execute(sql, args)]
-
-    def _job_list_order(self, clauses, args, states, results, limit) -> list[dict]:
-        """Pending jobs (highest priority, then oldest), running ones (latest started), then
-        inactive ones (latest ended), ``limit`` in all."""
-        found: list[dict] = []
-        for group, order in LIST_GROUPS:
-            wanted = [
-                state
-                for state in group
-                if (not states and not results)
-                or (states and state in states)
-                or (results and state == "INACTIVE")
-            ]
-            if not wanted or (limit and len(found) >= limit):
-                continue
-            marks = ",".join("?" * len(wanted))
-            sql = " AND ".join([f"{SELECT_LISTED} WHERE state IN ({marks})", *clauses])
-            sql += f" ORDER BY {order}"
-            if limit:
-                sql += f" LIMIT {int(limit) - len(found)}"
-            found.extend(_listed(row) for row in self.db.execute(sql, [*wanted, *args]))
-        return found
 
     def stats(self) -> dict:
         """Counts of every user's jobs by state and by result, with their CPU time and peak RSS
@@ -490,23 +449,4 @@ def _record(row: tuple) -> dict:
 
 def _listed(row: tuple) -> dict:
     """A row of SELECT_LISTED as a dict: the job's record and what listings add."""
-    record = _record(row[: len(JOB_FIELDS)])
-    extra = dict(zip(LISTED, row[len(JOB_FIELDS) :], strict=True))
-    record["cwd"] = extra["cwd"]
-    record["t_priority"] = extra["t_priority"]
-    record["t_sched"] = extra["t_sched"]
-    record["ranks"] = _alloc_ranks(record["ranks"])
-    record["annotations"] = json.loads(extra["alloc"] or "{}").get("annotations", {})
-    for memo in (extra["memo"] or "").splitlines():  # memo events are user annotations
-        record["annotations"].setdefault("user", {}).update(json.loads(memo))
-    record["dependencies"] = json.loads(extra["dependencies"] or "[]")
-    return record
-
-
-def _alloc_ranks(alloc: str | None) -> str:
-    """The ranks of an allocation (stored as JSON) as an RFC 22 idset."""
-    if not alloc:
-        return ""
-    from fluxcli.jobspec.idset import encode_idset
-
-    return encode_idset(int(rank) for rank in json.loads(alloc).get("cores", {}))
+    return listed_record(_record(row[: len(JOB_FIELDS)]), row[len(JOB_FIELDS) :])
