@@ -40,32 +40,53 @@ def read_script(inv: Invocation) -> tuple[str, str, list[str], bool]:
     return (wrap_script(text) if ns.wrap else text), "stdin", [], True
 
 
-def apply_directives(inv: Invocation, text: str, name: str) -> None:
-    """Apply RFC 36 directives of the script; the command line wins for scalars."""
+def apply_directives(inv: Invocation, text: str, name: str, sbatch_only: bool = False) -> None:
+    """Apply the script's ``#SBATCH`` and RFC 36 directives; the command line wins for scalars.
+
+    ``sbatch_only``: ``#SBATCH`` lines alone (fxsub running a script).
+    """
     from fluxcli.jobspec.directives import parse_directives
+    from fluxcli.jobspec.sbatch import sbatch_directives
 
     from .namespace import merge
     from .parsing import parse
 
     try:
-        directives = parse_directives(text)
+        directives = sbatch_directives(text)  # Slurm's first: RFC 36 directives override them
+        if not sbatch_only:
+            directives += [
+                (d.lineno, d.args) for d in parse_directives(text) if d.action == "SETARGS"
+            ]
     except ValueError as exc:
         raise FluxcliError(f"{name}: {exc}")
     parses = []
-    for item in directives:
-        if item.action != "SETARGS":
-            continue
+    for lineno, args in directives:
         try:
-            parsed = parse(inv.command, item.args, inv.name)
+            parsed = parse(inv.command, args, inv.name)
         except UsageError as exc:
-            raise UsageError(f"argument parsing failed at {name} line {item.lineno}: {exc}")
+            raise UsageError(f"argument parsing failed at {name} line {lineno}: {exc}")
         if parsed.remainder:
             raise UsageError(
-                f"argument parsing failed at {name} line {item.lineno}: unexpected argument {parsed.remainder[0]}"
+                f"argument parsing failed at {name} line {lineno}: unexpected argument {parsed.remainder[0]}"
             )
         parses.append(parsed)
     if parses:
         inv.ns = merge(parses + [inv.parsed])  # the command line wins
+
+
+def script_directives(inv: Invocation, command: list[str]) -> None:
+    """fxsub: a command that is a script file with ``#SBATCH`` lines takes them as options."""
+    import os
+
+    if not command or not os.path.isfile(command[0]):
+        return
+    try:
+        with open(command[0], "rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        return
+    if head.startswith(b"#!") and b"#SBATCH" in head:
+        apply_directives(inv, head.decode("utf-8", "replace"), command[0], sbatch_only=True)
 
 
 def handle(inv: Invocation) -> int:

@@ -33,6 +33,9 @@ def handle(inv: Invocation) -> int:
 
         if is_idset(inv.ns.input):
             raise FluxcliError("per-task input not supported for submit")
+    from .batch import script_directives
+
+    script_directives(inv, inv.remainder)  # a script's #SBATCH lines, as fxbatch reads them
     jobs = build_jobs(inv, lambda ns: copies(ns, inv.remainder))
     if inv.ns.dry_run:
         return print_dry_run(jobs[0].jobspec)
