@@ -53,6 +53,7 @@ def apply_directives(inv: Invocation, text: str, name: str, sbatch_only: bool = 
 
     try:
         directives = sbatch_directives(text)  # Slurm's first: RFC 36 directives override them
+        sbatch_lines = {lineno for lineno, _ in directives}
         if not sbatch_only:
             directives += [
                 (d.lineno, d.args) for d in parse_directives(text) if d.action == "SETARGS"
@@ -72,6 +73,9 @@ def apply_directives(inv: Invocation, text: str, name: str, sbatch_only: bool = 
         parses.append(parsed)
     if parses:
         inv.ns = merge(parses + [inv.parsed])  # the command line wins
+    slurm_script = any(lineno in sbatch_lines for lineno, _ in directives)
+    if slurm_script and getattr(inv.ns, "nslots", 0) is None and inv.ns.nodes is None:
+        inv.ns.nslots = "1"  # sbatch's default: one task
 
 
 def script_directives(inv: Invocation, command: list[str]) -> None:

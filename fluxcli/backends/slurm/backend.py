@@ -79,6 +79,7 @@ class SlurmBackend(Backend):
         self.poller = Poller(self._fetch, *poll_intervals())
         self._accounting: bool | None = None
         self._saved: dict[int, dict] = {}
+        self._last: dict[int, dict] = {}  # the latest snapshot of each job seen
 
     # --- helpers ---------------------------------------------------------------
     @property
@@ -106,6 +107,10 @@ class SlurmBackend(Backend):
                 missing.remove(jobid)
         if missing and self.accounting:
             snapshots.update(client.sacct(missing))
+        for jobid in missing:  # sacct lags the queue by seconds: the last known state holds
+            if snapshots.get(jobid) is None and jobid in self._last:
+                snapshots[jobid] = self._last[jobid]
+        self._last.update((i, s) for i, s in snapshots.items() if s)
         for jobid, snap in snapshots.items():
             if snap and phase(snap) == "inactive":
                 saved = self.saved(jobid, fresh=not self.saved(jobid).get("final"))

@@ -59,7 +59,9 @@ def progress(snap: dict, saved: dict) -> Progress:
     exception = None
     if where == "inactive" and snap["state"] in EXCEPTIONS:
         etype, note = EXCEPTIONS[snap["state"]]
-        if etype == "cancel":
+        if etype == "cancel" and snap.get("reason") == "DependencyNeverSatisfied":
+            etype, note = "dependency", "dependency can never be satisfied"
+        elif etype == "cancel":
             note = saved.get("note") or ""
         exception = (etype, note)
     urgency = int(saved.get("urgency", 16))
