@@ -111,7 +111,9 @@ def test_cancel_gives_canceled_with_the_reason(srun):
 
 
 def test_output_file_templates(srun, tmp_cwd):
-    proc = srun("fxsub", "--wait", "--job-name=named", "--output=o-{{id}}-{{name}}.txt", "echo", "hi")
+    proc = srun(
+        "fxsub", "--wait", "--job-name=named", "--output=o-{{id}}-{{name}}.txt", "echo", "hi"
+    )
     jobid = proc.stdout.strip()
     assert (tmp_cwd / f"o-{jobid}-named.txt").read_text() == "hi\n"
 
@@ -121,7 +123,10 @@ def test_output_file_templates(srun, tmp_cwd):
     [
         ("--queue=nope", "--queue=nope: no such partition (partitions: debug, other)"),
         ("--requires=^gpu", "--requires: Slurm cannot exclude a feature (^property)"),
-        ("--output=o-{{task.rank}}", "--output: the template {{task.rank}} has no Slurm equivalent"),
+        (
+            "--output=o-{{task.rank}}",
+            "--output: the template {{task.rank}} has no Slurm equivalent",
+        ),
         ("--setattr=system.exec.test.run_duration=1", "--setattr=system.exec: test execution"),
     ],
 )
@@ -144,8 +149,7 @@ def test_queue_and_bank_map_to_partition_and_account(srun):
 
 def test_batch_script_with_sbatch_directives(srun, tmp_cwd):
     (tmp_cwd / "job.sh").write_text(
-        "#!/bin/sh\n#SBATCH -n2 --output=out-%j.txt\n"
-        'echo "size $FLUX_JOB_SIZE id $FLUX_JOB_ID"\n'
+        '#!/bin/sh\n#SBATCH -n2 --output=out-%j.txt\necho "size $FLUX_JOB_SIZE id $FLUX_JOB_ID"\n'
     )
     jobid = srun("fxbatch", "job.sh").stdout.strip()
     assert srun("fx", "job", "status", jobid).returncode == 0

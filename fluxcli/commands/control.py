@@ -63,14 +63,15 @@ def parse_states(values: tuple[str, ...]) -> set[str]:
     return states
 
 
-def parse_jobids(texts: tuple[str, ...]) -> list:
-    """JobIDs in any encoding; a bad one is a usage error, as argparse reports it."""
+def parse_jobids(texts: tuple[str, ...], parse_id=None) -> list:
+    """Job ids as the backend reads them (``parse_id``; any RFC 19 encoding by default);
+    a bad one is a usage error, as argparse reports it."""
     from fluxcli.jobspec import JobID
 
     ids = []
     for text in texts:
         try:
-            ids.append(JobID(text))
+            ids.append(parse_id(text) if parse_id else JobID(text))
         except (ValueError, OverflowError):
             raise click.UsageError(f"argument JOBID...: invalid JobID value: '{text}'") from None
     return ids
@@ -128,7 +129,8 @@ def cancel_all(backend, userid: int, states: set[str], message, dry_run: bool, q
 @click.argument("jobids", nargs=-1, metavar="[JOBID...]")
 def cancel(all_jobs, dry_run, quiet, user, states, message, jobids):
     """Cancel pending or running jobs, by id or with --all/--user/--states."""
-    ids = parse_jobids(jobids)
+    backend = open_backend() if jobids else None
+    ids = parse_jobids(jobids, backend.parse_id if backend else None)
     all_jobs = all_jobs or bool(user) or bool(states)
     if ids and all_jobs:
         raise FluxcliError("Do not specify a list of jobids with --all,--user,--states options")
@@ -141,7 +143,7 @@ def cancel(all_jobs, dry_run, quiet, user, states, message, jobids):
     if dry_run:
         log(f"Would cancel {plural(len(ids), 'job')}")
         return 0
-    return cancel_ids(open_backend(), ids, message)
+    return cancel_ids(backend, ids, message)
 
 
 def cancel_main(argv: list[str]) -> int:

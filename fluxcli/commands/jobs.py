@@ -244,7 +244,8 @@ def _print_listing(backend, selection, formatter, records, no_header, width, col
         import shutil
 
         width = shutil.get_terminal_size((-1, 25)).columns if sys.stdout.isatty() else -1
-    final = formatter.resolved([JobView(record) for record in records], no_header)
+    views = [JobView(record, format_id=backend.format_id) for record in records]
+    final = formatter.resolved(views, no_header)
     if not no_header:
         header = final.header()
         click.echo(header[: width - 1] + "+" if 0 < width < len(header) else header)

@@ -54,7 +54,9 @@ class Tree:
         """The lines of ``records`` (no header), then each instance's jobs below its path."""
         from fluxcli.views.listing import print_jobs
 
-        printed = print_jobs(records, self.formatter, True, self.width, self.color)
+        printed = print_jobs(
+            records, self.formatter, True, self.width, self.color, format_id=self.backend.format_id
+        )
         if not self.recursive or level == self.max_level:
             return
         for view in [v for v in printed if self._instance(v)]:
@@ -74,7 +76,7 @@ class Tree:
 
         objects = []
         for record in records:
-            view = JobView(record)
+            view = JobView(record, format_id=self.backend.format_id)
             data = view.to_json()
             if self.recursive and self._instance(view):
                 found = self._children(view)

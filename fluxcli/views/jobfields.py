@@ -246,15 +246,35 @@ def _zero(value) -> float:
     return value or 0.0
 
 
+class _ShownID(int):
+    """A job id that prints as its backend prints it; the other encodings stay available."""
+
+    def __new__(cls, jobid, text: str):
+        self = super().__new__(cls, int(jobid))
+        self.jobid, self.text = jobid, text
+        return self
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __format__(self, spec: str) -> str:
+        return format(self.text, spec)
+
+    def __getattr__(self, name: str):
+        return getattr(self.jobid, name)
+
+
 class JobView:
     """Every format field of one job (see the module docstring)."""
 
-    def __init__(self, record: JobRecord, now: float | None = None):
+    def __init__(self, record: JobRecord, now: float | None = None, format_id=None):
         from fluxcli.jobspec.jobid import JobID
 
         self.record = record
         self.now = time.time() if now is None else now
         self.id = JobID(record.id)
+        if format_id is not None:  # ids as the backend prints them (Slurm's)
+            self.id = _ShownID(self.id, format_id(record.id))
         self.state = record.state
         self.result = record.result or ""
         self.name = record.name or ""

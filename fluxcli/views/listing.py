@@ -52,13 +52,15 @@ def print_jobs(
     width: int = -1,
     color: bool = False,
     stream=None,
+    format_id=None,
 ) -> list:
     """Write the listing of ``records`` to ``stream`` (stdout); return the JobViews printed,
-    in order. ``formatter``'s ``?:``/``+:`` prefixes are applied to these records."""
+    in order. ``formatter``'s ``?:``/``+:`` prefixes are applied to these records;
+    ``format_id``: how the backend prints ids (F58 when None)."""
     from .jobfields import JobView
 
     stream = stream or sys.stdout
-    views = [JobView(record) for record in records]
+    views = [JobView(record, format_id=format_id) for record in records]
     if width == 0:
         import shutil
 

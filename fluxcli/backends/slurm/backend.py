@@ -38,6 +38,7 @@ from .submission import as_dict, problem, submit_all
 TOOLS = ("sbatch", "squeue", "scancel", "scontrol")
 DEFAULT_POLL = 1.0
 DEFAULT_POLL_MAX = 10.0
+NEVER_SATISFIED = "DependencyNeverSatisfied"
 
 
 def poll_intervals() -> tuple[float, float]:
@@ -80,6 +81,7 @@ class SlurmBackend(Backend):
         self._accounting: bool | None = None
         self._saved: dict[int, dict] = {}
         self._last: dict[int, dict] = {}  # the latest snapshot of each job seen
+        self._ended: set[int] = set()  # jobs this backend canceled for a dependency
 
     # --- helpers ---------------------------------------------------------------
     @property
@@ -112,12 +114,23 @@ class SlurmBackend(Backend):
                 snapshots[jobid] = self._last[jobid]
         self._last.update((i, s) for i, s in snapshots.items() if s)
         for jobid, snap in snapshots.items():
+            if snap and snap["state"] == "PENDING" and snap["reason"] == NEVER_SATISFIED:
+                self._end_unsatisfiable(jobid)
+        for jobid, snap in snapshots.items():
             if snap and phase(snap) == "inactive":
                 saved = self.saved(jobid, fresh=not self.saved(jobid).get("final"))
                 if saved and not saved.get("final"):
                     saved["final"] = snap
                     self.files.save(self.format_id(jobid), saved)
         return {i: snapshots.get(i) for i in ids}
+
+    def _end_unsatisfiable(self, jobid: int) -> None:
+        """A dependency that can never be satisfied ends the job, as in Flux (and as Slurm's
+        kill_invalid_depend does, where a cluster sets it)."""
+        if jobid in self._ended:
+            return
+        self._ended.add(jobid)
+        client.run(["scancel", self.format_id(jobid)], check=False)
 
     # --- the contract ----------------------------------------------------------
     def check(self, jobspec) -> None:
@@ -180,17 +193,19 @@ class SlurmBackend(Backend):
         if is_batch(self.saved(jobid).get("jobspec") or {}):
             client.run(["scancel", "--full", f"--signal={int(signum)}", name])
             return
-        self._wait_for_tasks(name)
+        self._wait_for_tasks(jobid)
         client.run(["scancel", f"--signal={int(signum)}", name])
 
-    def _wait_for_tasks(self, name: str, limit: float = 10.0) -> None:
-        """Wait until the srun step of a running job exists (a signal before it would be lost)."""
+    def _wait_for_tasks(self, jobid: int, limit: float = 10.0) -> None:
+        """Wait until every task of a running job has started (a signal before would be lost)."""
+        from .translate import Shape
+
+        name = self.format_id(jobid)
+        ntasks = Shape(self.saved(jobid).get("jobspec") or {}).ntasks
+        marks = [os.path.join(self.files.out, f"{name}.{rank}.started") for rank in range(ntasks)]
         deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            steps = client.run(["squeue", "-h", "-s", "-j", name, "-o", "%i"], check=False)
-            if any(s.rsplit(".", 1)[-1].isdigit() for s in steps.split()):
-                return
-            if not client.run(["squeue", "-h", "-j", name, "-t", "R", "-o", "%i"], check=False):
+        while time.monotonic() < deadline and not all(os.path.exists(m) for m in marks):
+            if phase(self._known(jobid)) != "run":
                 return  # not running (yet or any more): scancel says what it says
             time.sleep(0.05)
 
