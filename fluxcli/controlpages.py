@@ -69,9 +69,19 @@ SUBCOMMANDS = [
         'Send a signal (default SIGTERM) to running jobs; a job that cannot be signaled gives a line "kill ID: reason".',
     ),
     (
+        "job killall",
+        "",
+        "Send a signal to all your running jobs (all users' with -u all). Without -f only the count of matching jobs is printed.",
+    ),
+    (
         "job raise",
         "JOBID... [--] [NOTE...]",
         "Raise an exception on jobs: severity 0 (the default) ends the job, 1-7 are only recorded. The words after the ids (or after --) are the note.",
+    ),
+    (
+        "job raiseall",
+        "TYPE [NOTE...]",
+        "Raise an exception of TYPE (severity 7 unless -s) on all your jobs in STATES (active by default). Without -f only the count of matching jobs is printed.",
     ),
     (
         "job urgency",

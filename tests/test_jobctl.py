@@ -52,6 +52,10 @@ def finished(fx, jobid: str) -> None:
         (["purge", "--age-limit=x"], "purge: Invalid argument for option 'age-limit': 'x'"),
         (["purge", UNKNOWN], "purge: id not found"),
         (["wait", "--all", UNKNOWN], "jobid not supported with --all: No such file or directory"),
+        (["killall", "-s", "BOGUS"], "killall: Invalid signal BOGUS"),
+        (["killall", "-u", "nosuch"], "unknown user nosuch"),
+        (["raiseall", "-S", "bogus", "t"], "error parsing --states: bogus is unknown"),
+        (["raiseall", "-S", "inactive", "t"], "Exceptions cannot be raised on inactive jobs"),
     ],
 )
 def test_bad_input_one_line_exit_1(fx, args, stderr):
@@ -187,3 +191,25 @@ def test_wait(fx):
     assert sorted(err.splitlines()) == sorted(
         [f"{bad}: task(s) exited with exit code 1", f"{good}: job completed successfully"]
     )
+
+
+def test_killall_and_raiseall(fx):
+    assert fx("fx", "job", "killall") == (0, "", "fx job: Command matched 0 jobs\n")
+    running = [submit(fx, "sleep", "300") for _ in range(2)]
+    held = submit(fx, "--urgency=hold", "true")
+    for jobid in running:
+        assert fx("fx", "job", "wait-event", jobid, "start")[0] == 0
+    assert fx("fx", "job", "killall") == (0, "", "fx job: Command matched 2 jobs (-f to confirm)\n")
+    assert fx("fx", "job", "raiseall", "t") == (
+        0,
+        "",
+        "fx job: Command matched 3 jobs (-f to confirm)\n",
+    )
+    done = "fx job: Raised exception on 1 jobs (0 errors)\n"
+    assert fx("fx", "job", "raiseall", "-f", "-S", "pending", "t", "a", "note") == (0, "", done)
+    assert 'exception type="t" severity=7 note="a note"' in fx("fx", "job", "eventlog", held)[1]
+    killed = "fx job: User defined signal 1 2 jobs (0 errors)\n"
+    assert fx("fx", "job", "killall", "-s", "USR1", "-f") == (0, "", killed)
+    for jobid in running:
+        finished(fx, jobid)
+    assert fx("fxcancel", held)[0] == 0

@@ -12,16 +12,6 @@ from fluxcli.errors import FluxcliError
 from .tools import click_run, open_backend
 
 TOOL = "fxcancel"
-# the words -S/--states takes, as flux cancel takes them
-CANCEL_STATES = {
-    "depend": ("DEPEND",),
-    "priority": ("PRIORITY",),
-    "sched": ("SCHED",),
-    "run": ("RUN",),
-    "pending": ("DEPEND", "PRIORITY", "SCHED"),
-    "running": ("RUN", "CLEANUP"),
-    "active": ("DEPEND", "PRIORITY", "SCHED", "RUN", "CLEANUP"),
-}
 
 
 def plural(count: int, noun: str) -> str:
@@ -34,8 +24,8 @@ def log(message: str) -> None:
     print(f"{TOOL}: {message}", file=sys.stderr, flush=True)
 
 
-def parse_user(text: str | None) -> int | None:
-    """``-u USER``: None (mine), -1 (``all``), or the uid of a name or number."""
+def parse_user(text: str | None, message: str = "Invalid user {} specified") -> int:
+    """``-u USER``: my uid (None), -1 (``all``), or the uid of a name or number."""
     import pwd
 
     if text is None:
@@ -48,18 +38,19 @@ def parse_user(text: str | None) -> int | None:
         try:
             return int(text)
         except ValueError:
-            raise FluxcliError(f"Invalid user {text} specified") from None
+            raise FluxcliError(message.format(text)) from None
 
 
 def parse_states(values: tuple[str, ...]) -> set[str]:
     """``-S`` words (repeatable, comma-separated) to state names; active when none."""
-    if not values:
-        return set(CANCEL_STATES["active"])
+    from fluxcli.jobspec.status import FILTER_STATES
+
+    words = ",".join(values or ["active"]).split(",")
     states: set[str] = set()
-    for word in ",".join(values).split(","):
-        if word.lower() not in CANCEL_STATES:
+    for word in words:
+        if word.lower() not in FILTER_STATES or word.lower() in ("cleanup", "inactive"):
             raise FluxcliError(f"Invalid state {word} specified")
-        states.update(CANCEL_STATES[word.lower()])
+        states.update(FILTER_STATES[word.lower()])
     return states
 
 

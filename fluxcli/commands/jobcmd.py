@@ -9,7 +9,7 @@ import click
 
 from fluxcli.errors import FluxcliError
 
-from .jobctl import kill, raise_cmd, urgency
+from .jobctl import kill, killall, raise_cmd, raiseall, urgency
 from .jobevents import eventlog, wait_event
 from .jobinfo import info, last, wait
 from .purge import purge
@@ -23,7 +23,8 @@ def job():
     """Inspect and control jobs."""
 
 
-for command in (eventlog, wait_event, kill, raise_cmd, urgency, info, last, wait, purge):
+SUBCOMMANDS = (eventlog, wait_event, kill, killall, raise_cmd, raiseall, urgency, info, last, wait)
+for command in (*SUBCOMMANDS, purge):
     job.add_command(command)
 
 

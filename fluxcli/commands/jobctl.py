@@ -50,8 +50,8 @@ def each_job(verb: str, ids: list[tuple[str, int]], action) -> int:
     return failed
 
 
-def parse_signal(text: str) -> int:
-    """A signal by number or name (``SIGUSR1``, ``USR1``); ``kill: Invalid signal X`` otherwise."""
+def parse_signal(text: str, verb: str = "kill") -> int:
+    """A signal by number or name (``SIGUSR1``, ``USR1``); ``VERB: Invalid signal X`` otherwise."""
     from fluxcli.jobspec.signals import decode_signal
 
     try:
@@ -59,7 +59,7 @@ def parse_signal(text: str) -> int:
     except ValueError:
         signum = 0
     if signum <= 0:
-        raise FluxcliError(f"kill: Invalid signal {text}")
+        raise FluxcliError(f"{verb}: Invalid signal {text}")
     return signum
 
 
@@ -144,3 +144,85 @@ def urgency(verbose, args):
         words = {0: "job held", 31: "job expedited"}
         print(f"old urgency: {words.get(old, old)}", file=sys.stderr)
     return 0
+
+
+def _bulk_user(user: str | None) -> int:
+    from .control import parse_user
+
+    return parse_user(user, "unknown user {}")
+
+
+def _bulk_report(count: int, dry_run: bool, done: str) -> int:
+    """flux job killall/raiseall's one line: what matched, or what was done."""
+    if count and dry_run:
+        message = f"Command matched {count} jobs (-f to confirm)"
+    else:
+        message = done if count else "Command matched 0 jobs"
+    print(f"fx job: {message}", file=sys.stderr)
+    return 0
+
+
+def _each_counted(jobs, action) -> int:
+    """Run ``action`` on each job record; the number that failed."""
+    errors = 0
+    for job in jobs:
+        try:
+            action(job.id)
+        except OSError:
+            errors += 1
+    return errors
+
+
+@click.command(context_settings=LOOSE)
+@click.option("-s", "--signal", "sig", default="SIGTERM", metavar="SIG", help="Send signal SIG")
+@click.option("-u", "--user", metavar="USER", help="Target user or 'all'")
+@click.option("-f", "--force", is_flag=True, help="Confirm the command")
+@click.argument("args", nargs=-1)
+def killall(sig, user, force, args):
+    """Send a signal to all your running jobs (-f to confirm)."""
+    from fluxcli.backends.contract import JobFilter
+
+    if args:
+        return usage_exit()
+    signum = parse_signal(sig, "killall")
+    userid = _bulk_user(user)
+    backend = open_backend()
+    jobs = backend.list_jobs(JobFilter(states={"RUN", "CLEANUP"}, userid=userid))
+    errors = 0 if not force else _each_counted(jobs, lambda jobid: backend.kill(jobid, signum))
+    name = signal.strsignal(signum) or f"Signal {signum}"
+    return _bulk_report(len(jobs), not force, f"{name} {len(jobs)} jobs ({errors} errors)")
+
+
+@click.command(context_settings=LOOSE)
+@click.option("-s", "--severity", type=int, default=7, metavar="N", help="Severity 0-7 (default 7)")
+@click.option("-u", "--user", metavar="USER", help="Target user or 'all'")
+@click.option(
+    "-S", "--states", multiple=True, metavar="STATES", help="Target states (default ACTIVE)"
+)
+@click.option("-f", "--force", is_flag=True, help="Confirm the command")
+@click.argument("args", nargs=-1)
+def raiseall(severity, user, states, force, args):
+    """Raise an exception of TYPE on all your active jobs: TYPE [MESSAGE...] (-f to confirm)."""
+    from fluxcli.backends.contract import JobFilter
+    from fluxcli.jobspec.status import FILTER_STATES
+
+    if not args:
+        return usage_exit()
+    etype, note = args[0], " ".join(args[1:])
+    wanted: set[str] = set()
+    for word in ",".join(states or ["active"]).split(","):
+        if word.lower() not in FILTER_STATES:
+            raise FluxcliError(f"error parsing --states: {word} is unknown")
+        wanted.update(FILTER_STATES[word.lower()])
+    if "INACTIVE" in wanted:
+        raise FluxcliError("Exceptions cannot be raised on inactive jobs")
+    userid = _bulk_user(user)
+    backend = open_backend()
+    jobs = backend.list_jobs(JobFilter(states=wanted, userid=userid))
+
+    def post(jobid: int) -> None:
+        backend.raise_exception(jobid, etype, severity, note)
+
+    errors = 0 if not force else _each_counted(jobs, post)
+    done = f"Raised exception on {len(jobs)} jobs ({errors} errors)"
+    return _bulk_report(len(jobs), not force, done)
