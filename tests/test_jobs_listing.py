@@ -361,6 +361,11 @@ def test_recursive_listing_of_an_instance(private_instance):
     assert lines(fx("fxjobs", "-R", "-L", "0", "-n", "-o", "{name}", env=env)) == ["flux"]
     nested = json.loads(fx("fxjobs", "-R", "--json", env=env).stdout)["jobs"][0]
     assert [job["name"] for job in nested["jobs"]] == ["inner2", "inner"]
+    fields = "{name} {instance.stats.total} {instance.utilization!P} {instance.progress!P:h} "
+    fields += "{instance.resources.all.ncores} {instance.resources.free.ncores} {instance.stats}"
+    assert lines(fx("fxjobs", "-n", "-o", fields, env=env)) == [
+        "flux 2 100% 0% 1 0 PD:1 R:1 CD:0 F:0"
+    ]
     blue = fx("fxjobs", "--color=always", "-n", "-o", "{name}", env=env).stdout
     assert blue == "\033[01;34mflux\033[0;0m\n"
     fx("fxcancel", outer, env=env)

@@ -236,20 +236,19 @@ def _print_stats(backend, queues: list[str], accounting: bool) -> int:
 
 def _print_listing(backend, selection, formatter, records, no_header, width, color, options):
     """The header (the format's prefixes applied to the top level's jobs) and the lines."""
-    from fluxcli.views.jobfields import JobView
-
     from .jobstree import Tree
 
     if width == 0:
         import shutil
 
         width = shutil.get_terminal_size((-1, 25)).columns if sys.stdout.isatty() else -1
-    views = [JobView(record, format_id=backend.format_id) for record in records]
-    final = formatter.resolved(views, no_header)
+    tree = Tree(backend, selection, formatter, {**options, "width": width, "color": color})
+    views = tree.views(records)
+    tree.formatter = final = formatter.resolved(views, no_header)
     if not no_header:
         header = final.header()
         click.echo(header[: width - 1] + "+" if 0 < width < len(header) else header)
-    Tree(backend, selection, final, {**options, "width": width, "color": color}).print(records)
+    tree.print(views)
 
 
 def jobs_main(argv: list[str]) -> int:

@@ -27,6 +27,7 @@ class Tree:
         self.stats = options.get("stats")
         self.width = options.get("width", -1)
         self.color = options.get("color", False)
+        self.instance_fields = any(f.startswith("instance.") for f in formatter.fields)
 
     def _instance(self, view) -> bool:
         return bool(
@@ -50,13 +51,26 @@ class Tree:
             return None
         return records, stats
 
+    def views(self, records) -> list:
+        """JobViews of ``records`` (JobRecords or JobViews); running instances answer
+        ``instance.*`` fields when the format has any."""
+        from fluxcli.views.jobfields import Empty, JobView
+
+        views = [
+            r if isinstance(r, JobView) else JobView(r, format_id=self.backend.format_id)
+            for r in records
+        ]
+        if self.instance_fields:
+            for view in views:
+                if view.uri and view.state_single == "R" and isinstance(view.instance, Empty):
+                    view.instance = _instance_info(self.backend, view) or view.instance
+        return views
+
     def print(self, records, path: str = "", level: int = 0) -> None:
         """The lines of ``records`` (no header), then each instance's jobs below its path."""
         from fluxcli.views.listing import print_jobs
 
-        printed = print_jobs(
-            records, self.formatter, True, self.width, self.color, format_id=self.backend.format_id
-        )
+        printed = print_jobs(self.views(records), self.formatter, True, self.width, self.color)
         if not self.recursive or level == self.max_level:
             return
         for view in [v for v in printed if self._instance(v)]:
@@ -84,6 +98,21 @@ class Tree:
                     data["jobs"] = [JobView(r).to_json() for r in found[0]]
             objects.append(data)
         return objects
+
+
+def _instance_info(backend, view):
+    """The InstanceInfo of the instance ``view`` runs (None when it cannot be reached)."""
+    from fluxcli.backends import open_backend
+    from fluxcli.views.instanceinfo import InstanceInfo
+
+    try:
+        child = open_backend(backend.name, str(view.uri))
+        try:
+            return InstanceInfo(child.job_stats(), child.resource_list())
+        finally:
+            child.close()
+    except Exception:  # not up yet, gone, or cannot tell: the fields stay empty
+        return None
 
 
 def stats_counts(stats) -> tuple[int, int, int, int]:

@@ -54,13 +54,13 @@ def print_jobs(
     stream=None,
     format_id=None,
 ) -> list:
-    """Write the listing of ``records`` to ``stream`` (stdout); return the JobViews printed,
-    in order. ``formatter``'s ``?:``/``+:`` prefixes are applied to these records;
-    ``format_id``: how the backend prints ids (F58 when None)."""
+    """Write the listing of ``records`` (JobRecords or JobViews) to ``stream`` (stdout);
+    return the JobViews printed, in order. ``formatter``'s ``?:``/``+:`` prefixes are
+    applied to these records; ``format_id``: how the backend prints ids (F58 when None)."""
     from .jobfields import JobView
 
     stream = stream or sys.stdout
-    views = [JobView(record, format_id=format_id) for record in records]
+    views = [r if isinstance(r, JobView) else JobView(r, format_id=format_id) for r in records]
     if width == 0:
         import shutil
 
