@@ -93,7 +93,7 @@ def watch(
             terminal.error(str(exc))
             return 2
         every = every or not filters
-        start_at = max(when, _instance_start(backend))
+        start_at = max(when, _instance_start(backend) or 0.0)
     words = (["pending", "running"] if active else []) + (
         ["pending", "running", "inactive"] if every else []
     )
@@ -130,9 +130,10 @@ def watch(
         return INTERRUPTED
 
 
-def _instance_start(backend) -> float:
-    """When the instance behind ``backend`` started (0: it does not say)."""
-    return float(backend.describe().details.get("started") or 0.0)
+def _instance_start(backend) -> float | None:
+    """When the instance behind ``backend`` started (None: it does not say)."""
+    started = (backend.describe().details or {}).get("started")
+    return float(started) if started else None
 
 
 def _known(backend, terminal, texts, ids) -> list:
