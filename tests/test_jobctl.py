@@ -213,3 +213,37 @@ def test_killall_and_raiseall(fx):
     for jobid in running:
         finished(fx, jobid)
     assert fx("fxcancel", held)[0] == 0
+
+
+def test_status_json_keys_in_the_reference_order():
+    from fluxcli.backends.contract import JobEvent
+    from fluxcli.commands.jobcmd import job_result
+
+    def events(*items):
+        return [JobEvent(7, n, name, t, ctx) for n, (name, t, ctx) in enumerate(items)]
+
+    canceled = events(
+        ("submit", 1.5, {}),
+        ("exception", 2.5, {"type": "cancel", "severity": 0, "note": "bye", "userid": 0}),
+        ("clean", 3.0, {}),
+    )
+    assert json.dumps(job_result(7, canceled), separators=(",", ":")) == (
+        '{"id":7,"exception_occurred":true,"t_submit":1.5,"exception_type":"cancel",'
+        '"exception_note":"bye","exception_severity":0,"result":4}'
+    )
+    ran = events(("submit", 1.0, {}), ("alloc", 2.0, {}), ("finish", 3.0, {"status": 0}))
+    assert job_result(7, ran) == {
+        "id": 7,
+        "exception_occurred": False,
+        "t_submit": 1.0,
+        "t_run": 2.0,
+        "t_cleanup": 3.0,
+        "waitstatus": 0,
+        "result": 1,
+    }
+    # a later, more severe exception does not replace a non-fatal one
+    noted = events(
+        ("exception", 1.0, {"type": "a", "severity": 3, "note": ""}),
+        ("exception", 2.0, {"type": "b", "severity": 5, "note": ""}),
+    )
+    assert job_result(7, noted)["exception_type"] == "a"

@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 import pytest
-from conftest import BIN, stop_instance
+from conftest import beside_flux
 
 FLUX = next(
     (
@@ -117,21 +116,14 @@ def _script(sub: str, cancel: str, jobs: str) -> str:
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
-    base = tmp_path_factory.mktemp("reference")
-    flux = subprocess.run(
-        [FLUX, "start", "--test-size=1", "bash", "-c", _script("flux submit", "flux cancel", "flux jobs")],
-        capture_output=True, text=True, timeout=300, cwd=base,
-    )  # fmt: skip
-    assert "=== -a\n" in flux.stdout, flux.stderr
-    env = {**os.environ, "FX_STATE_DIR": str(base / "state"), "PATH": f"{BIN}:{os.environ['PATH']}"}
-    try:
-        ours = subprocess.run(
-            ["bash", "-c", _script("fxsub", "fxcancel", "fxjobs")],
-            capture_output=True, text=True, timeout=300, cwd=base, env=env,
-        )  # fmt: skip
-    finally:
-        stop_instance(base / "state")
-    return _sections(flux.stdout), _sections(ours.stdout)
+    flux, ours = beside_flux(
+        FLUX,
+        tmp_path_factory.mktemp("reference"),
+        _script("flux submit", "flux cancel", "flux jobs"),
+        _script("fxsub", "fxcancel", "fxjobs"),
+    )
+    assert "=== -a\n" in flux
+    return _sections(flux), _sections(ours)
 
 
 def _sections(text: str) -> dict[str, str]:

@@ -59,15 +59,16 @@ def status(verbose, exception_exit_code, as_json, jobids):
     ids = [known_job(backend, text, "{}: No such job") for text in jobids]
     if verbose and len(ids) > 1:
         terminal.info(f"fetching status for {len(ids)} jobs")
-    for _ in backend.events(ids):  # every eventlog ends at clean
-        pass
+    logs: dict[int, list] = {jobid: [] for jobid in ids}
+    for event in backend.events(ids):  # every eventlog ends at clean
+        logs[event.jobid].append(event)
     if verbose and len(ids) > 1:
         terminal.info("all done.")
     worst = 0
     for text, jobid in zip(jobids, ids, strict=True):
         record = backend.info(jobid)
         if as_json:
-            print(json.dumps(_result(record), separators=(",", ":")), flush=True)
+            print(json.dumps(job_result(jobid, logs[jobid]), separators=(",", ":")), flush=True)
         code = _exit_code(record.waitstatus)
         fatal = record.exception_type is not None and record.exception_severity == 0
         worst = max(worst, code, exception_exit_code if fatal else 0)
@@ -86,18 +87,38 @@ def status(verbose, exception_exit_code, as_json, jobids):
     return worst
 
 
-def _result(record) -> dict:
-    """The fields of ``flux job status --json`` that a JobRecord holds."""
-    result = {"id": record.id, "t_submit": record.t_submit, "result": record.result}
-    for key in ("t_run", "t_cleanup", "waitstatus"):
-        if getattr(record, key) is not None:
-            result[key] = getattr(record, key)
-    result["exception_occurred"] = record.exception_type is not None
-    if record.exception_type is not None:
-        result["exception_type"] = record.exception_type
-        result["exception_severity"] = record.exception_severity
-        result["exception_note"] = record.exception_note or ""
-    return result
+RESULT_CODES = {"COMPLETED": 1, "FAILED": 2, "CANCELED": 4, "TIMEOUT": 8}
+
+
+def job_result(jobid: int, events: list) -> dict:
+    """``flux job status --json``: a job's result gathered from its eventlog, each key where
+    the reference adds it (``t_run`` is the alloc time; a later exception replaces an
+    earlier one unless that one was less severe and not fatal)."""
+    found: dict = {"id": jobid, "exception_occurred": False}
+    for event in events:
+        context = event.context
+        if event.name == "submit":
+            found["t_submit"] = event.timestamp
+        elif event.name == "alloc":
+            found["t_run"] = event.timestamp
+        elif event.name == "finish":
+            found.update(t_cleanup=event.timestamp, waitstatus=context.get("status"))
+        elif event.name == "exception":
+            previous = found.get("exception_severity", -1)
+            if found["exception_occurred"] and 0 < previous < context.get("severity", 0):
+                continue
+            found["exception_occurred"] = True
+            found["exception_type"] = context.get("type")
+            found["exception_note"] = context.get("note")
+            found["exception_severity"] = context.get("severity")
+    if found.get("t_run", -1) > 0 and found.get("waitstatus") == 0:
+        result = "COMPLETED"
+    elif found["exception_occurred"] and found.get("exception_type") in ("cancel", "timeout"):
+        result = "CANCELED" if found["exception_type"] == "cancel" else "TIMEOUT"
+    else:
+        result = "FAILED"
+    found["result"] = RESULT_CODES[result]
+    return found
 
 
 @job.command()
