@@ -172,12 +172,17 @@ def tmux():
     yield from tmux_sessions()
 
 
-def test_status_line_while_pending(run, tmux):
+@pytest.mark.parametrize("tool", ["fxrun", "fx job attach"])
+def test_status_line_while_pending(run, tmux, tool):
     blocker = run("fxsub", f"-n{NCORES}", "sleep", "60").stdout.strip()
     try:
         wait_for(lambda: started(run, blocker))
-        term = tmux("fxrun echo started-ok")
-        line = term.wait_for(r"^fxrun: \S+ waiting for resources +00:00:0[2-9]$").group(0)
+        if tool == "fxrun":
+            term, label = tmux("fxrun echo started-ok"), "fxrun"
+        else:
+            jobid = run("fxsub", "echo", "started-ok").stdout.strip()
+            term, label = tmux(f"fx job attach {jobid}"), "fx job"
+        line = term.wait_for(rf"^{label}: \S+ waiting for resources +00:00:0[2-9]$").group(0)
         assert len(line) == 99  # the clock ends one column short of the edge
         first = term.screen()
         term.wait_for(r"00:00:0[3-9]$")  # refreshed every second
