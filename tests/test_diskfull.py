@@ -338,8 +338,8 @@ def test_labelled_output_to_a_full_device_fails_the_job(small_device, private_in
     assert proc.returncode != 0, "the job's output was cut short, and fxrun exited 0"
     assert "No space left on device" in proc.stderr, proc.stderr
     jobid = proc.stderr.split()[1]
-    record = {j["id"]: j for j in json.loads(proc_json(env))}[id_parse(jobid)]
-    assert record["result"] == "FAILED" and record["exception_type"] == "exec", record
+    record = {j["id"]: j for j in json.loads(proc_json(env))["jobs"]}[id_parse(jobid)]
+    assert record["result"] == "FAILED" and record["exception"]["type"] == "exec", record
     log = (state / "instance.log").read_text()
     assert "Traceback" not in log and "event loop" not in log, log
 

@@ -69,6 +69,7 @@ class Selection:
         include: str | None = None,
     ):
         self.show_all = show_all
+        self.user_given = user is not None or every_user
         self.user = "all" if every_user else user
         self.filters = [word for value in filters for word in value.split(",")]
         self.since = since
@@ -83,8 +84,12 @@ class Selection:
     @property
     def filtered(self) -> bool:
         """Whether any selection option was given (they are ignored with job ids)."""
-        given = (self.show_all, self.user, self.filters, self.since, self.name, self.queues)
-        return self.count_given or any(value not in (None, False, "", []) for value in given)
+        given = (self.show_all, self.filters, self.since, self.name, self.queues)
+        return (
+            self.count_given
+            or self.user_given
+            or any(value not in (None, False, "", []) for value in given)
+        )
 
     def job_filter(self, warn) -> object:
         """The JobFilter (with one more than ``count`` jobs, to tell when the list was cut)."""
