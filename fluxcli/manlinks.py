@@ -2,8 +2,9 @@
 
 The first command run from an editable install inside a virtual environment
 links the source tree's ``man/*.1`` into ``$VIRTUAL_ENV/share/man/man1``, where
-``man`` looks for the pages of commands found in ``$VIRTUAL_ENV/bin``. Once
-they are there this costs one ``stat`` per command.
+``man`` looks for the pages of commands found in ``$VIRTUAL_ENV/bin``. Once the
+running command's page is there this costs one ``stat``; pages added to the
+tree later are linked by the first run of their command.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import os
 import sys
 
 
-def link_man_pages() -> None:
-    """Link the source tree's man pages into the environment if they are missing there."""
+def link_man_pages(prog: str = "fxsub") -> None:
+    """Link the source tree's man pages into the environment if ``prog``'s is missing there."""
     target = os.path.join(sys.prefix, "share", "man", "man1")
-    if os.path.exists(os.path.join(target, "fxsub.1")) or sys.prefix == sys.base_prefix:
+    if os.path.exists(os.path.join(target, f"{prog}.1")) or sys.prefix == sys.base_prefix:
         return  # installed already, or not a virtual environment (never touch the system's)
     source = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "man")
     try:

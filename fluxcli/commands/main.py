@@ -55,7 +55,7 @@ def _version(prog: str, argv: list[str]) -> bool:
 
 def fx_main() -> None:
     """``fx SUBCOMMAND ...``: every tool under one command."""
-    link_man_pages()
+    link_man_pages("fx")
     argv = sys.argv[1:]
     if _version("fx", argv) or (argv and _version(f"fx {argv[0]}", argv[1:])):
         sys.exit(0)
@@ -75,8 +75,9 @@ def _entry(run, name: str):
     """A console-script function running ``run(name, argv)``."""
 
     def main() -> None:
-        link_man_pages()
-        if _version(SUBMITTERS[name][0] if name in SUBMITTERS else f"fx{name}", sys.argv[1:]):
+        prog = SUBMITTERS[name][0] if name in SUBMITTERS else f"fx{name}"
+        link_man_pages(prog)
+        if _version(prog, sys.argv[1:]):
             sys.exit(0)
         sys.exit(run(name, sys.argv[1:]))
 
