@@ -29,8 +29,8 @@ from collections.abc import Iterator, Sequence
 from fluxcli.errors import BackendError
 from fluxcli.jobspec.status import ACTIVE_STATES, STATES
 
-# the three eventlogs of a job (RFC 21 main, the exec system's, RFC 24 output)
-LOGS = ("eventlog", "exec", "output")
+# the eventlogs of a job (RFC 21 main, the exec system's, RFC 24 output and input)
+LOGS = ("eventlog", "exec", "output", "input")
 
 
 class Capability(enum.Enum):

@@ -21,6 +21,8 @@ PATHS = {
     "guest.exec.eventlog": ("exec", "guest.exec.eventlog", "done"),
     "output": ("output", "guest.output", None),
     "guest.output": ("output", "guest.output", None),
+    "input": ("input", "guest.input", None),
+    "guest.input": ("input", "guest.input", None),
 }
 NOT_FOUND = "job {} not found"
 
@@ -40,8 +42,7 @@ def _formatter(fmt: str, time_format: str, human: bool, color: str | None):
 def _log(path: str) -> tuple[str, str | None]:
     """The backend log for ``path`` and its terminating event, or the reference's error."""
     if path not in PATHS:
-        full = {"input": "guest.input"}.get(path, path)
-        raise FluxcliError(f"eventlog path {full} not found")
+        raise FluxcliError(f"eventlog path {path} not found")
     log, _, end = PATHS[path]
     return log, end
 
@@ -71,7 +72,11 @@ def format_options(func):
                 help="Colorize: always (bare -L), never or auto",
             ),
             click.option(
-                "-p", "--path", default="eventlog", metavar="PATH", help="eventlog, exec or output"
+                "-p",
+                "--path",
+                default="eventlog",
+                metavar="PATH",
+                help="eventlog, exec, output or input",
             ),
         ]
     ):

@@ -18,6 +18,7 @@ LOG_KEYS = {
     "eventlog": "eventlog",
     "guest.exec.eventlog": "exec",
     "guest.output": "output",
+    "guest.input": "input",
 }
 # keys beyond the reference: what the job record holds
 RECORD_KEYS = ("record", "output_paths", "accounting")
@@ -28,6 +29,7 @@ some useful keys are:
   eventlog             - primary job eventlog
   jobspec              - job specification
   guest.exec.eventlog  - execution eventlog
+  guest.input          - job input log
   guest.output         - job output log
   record               - the job's record (JSON, as fxjobs --json)
   output_paths         - the files the job's output went to, one a line

@@ -81,18 +81,15 @@ class Execution:
         self.manager.post(self.job, name, context or {}, log="exec")
 
     def output_header(self, ntasks: int) -> None:
-        """The first event of the output eventlog, as the job shell writes it."""
-        self.manager.post(
-            self.job,
-            "header",
-            {
+        """The first events of the input and output eventlogs, as the job shell writes them."""
+        for log, streams in (("input", ("stdin",)), ("output", ("stdout", "stderr"))):
+            context = {
                 "version": 1,
-                "encoding": {"stdout": "UTF-8", "stderr": "UTF-8"},
-                "count": {"stdout": ntasks, "stderr": ntasks},
+                "encoding": dict.fromkeys(streams, "UTF-8"),
+                "count": dict.fromkeys(streams, ntasks),
                 "options": {},
-            },
-            log="output",
-        )
+            }
+            self.manager.post(self.job, "header", context, log=log)
 
     def output(self, context: dict) -> None:
         self.manager.post(self.job, "data", context, log="output")
