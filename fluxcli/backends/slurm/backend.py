@@ -186,22 +186,22 @@ class SlurmBackend(Backend):
         client.run(["scancel", self.format_id(jobid)])
 
     def kill(self, jobid: int, signum: int = 15) -> None:
-        from .translate import is_batch
+        from .translate import runs_in_batch_step
 
         self._known(jobid)
-        name = self.format_id(jobid)
-        if is_batch(self.saved(jobid).get("jobspec") or {}):
-            client.run(["scancel", "--full", f"--signal={int(signum)}", name])
-            return
         self._wait_for_tasks(jobid)
-        client.run(["scancel", f"--signal={int(signum)}", name])
+        # a job without a job step is its batch step: --full reaches the command
+        whole = runs_in_batch_step(self.saved(jobid).get("jobspec") or {})
+        argv = ["scancel", *(["--full"] if whole else []), f"--signal={int(signum)}"]
+        client.run([*argv, self.format_id(jobid)])
 
     def _wait_for_tasks(self, jobid: int, limit: float = 10.0) -> None:
         """Wait until every task of a running job has started (a signal before would be lost)."""
-        from .translate import Shape
+        from .translate import Shape, is_batch
 
         name = self.format_id(jobid)
-        ntasks = Shape(self.saved(jobid).get("jobspec") or {}).ntasks
+        spec = self.saved(jobid).get("jobspec") or {}
+        ntasks = 0 if is_batch(spec) else Shape(spec).ntasks  # a batch script marks nothing
         marks = [os.path.join(self.files.out, f"{name}.{rank}.started") for rank in range(ntasks)]
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline and not all(os.path.exists(m) for m in marks):

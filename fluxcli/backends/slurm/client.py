@@ -52,10 +52,14 @@ class SlurmError(BackendError):
     """A Slurm command failed: its first line of error output."""
 
 
-def run(argv: Sequence[str], input: str | None = None, check: bool = True) -> str:
+def run(
+    argv: Sequence[str], input: str | None = None, check: bool = True, env: dict | None = None
+) -> str:
     """Run a Slurm command; its stdout, or SlurmError with its message."""
     try:
-        done = subprocess.run(list(argv), input=input, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            list(argv), input=input, capture_output=True, text=True, timeout=120, env=env
+        )
     except FileNotFoundError:
         raise SlurmError(f"{argv[0]}: not found on PATH") from None
     except subprocess.TimeoutExpired:
@@ -65,6 +69,17 @@ def run(argv: Sequence[str], input: str | None = None, check: bool = True) -> st
         message = lines[-1] if lines else f"exit code {done.returncode}"
         raise SlurmError(message.removeprefix(f"{os.path.basename(argv[0])}: error: "))
     return done.stdout
+
+
+# what sbatch itself needs of the submitter's environment (its SBATCH_* defaults included)
+SBATCH_ENV = ("PATH", "SLURM_CONF", "HOME", "USER", "LOGNAME", "LANG", "TZ")
+
+
+def sbatch_environment() -> dict[str, str]:
+    """The environment sbatch runs in. Jobs are submitted with ``--export=ALL`` of this
+    small one (``--export=NONE`` makes slurmd load a login environment for every job, which
+    runs them several times slower); the job script then sets exactly the jobspec's."""
+    return {k: v for k, v in os.environ.items() if k in SBATCH_ENV or k.startswith("SBATCH_")}
 
 
 def parse_time(text: str) -> float | None:

@@ -15,7 +15,7 @@ import time
 
 from fluxcli.errors import BackendError
 
-from .client import SlurmError, run
+from .client import SlurmError, run, sbatch_environment
 from .jobids import array_element, plain
 from .translate import sbatch_options, script
 
@@ -122,7 +122,7 @@ def array_text(indices: list[int]) -> str:
 
 def sbatch(options: list[str], text: str) -> int:
     """Run sbatch with the script on its stdin; the new job's id."""
-    out = run(["sbatch", *options], input=text).strip()
+    out = run(["sbatch", *options], input=text, env=sbatch_environment()).strip()
     head = out.split(";")[0].strip()
     if not head.isdigit():
         raise SlurmError(f"sbatch said: {out!r}")

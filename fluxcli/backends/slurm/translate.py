@@ -1,7 +1,7 @@
 """A jobspec as Slurm takes it: sbatch options and a generated script whose tasks run under srun.
 
-The script exports exactly the jobspec's environment (sbatch runs it with
-``--export=NONE``), derives Flux's task variables from Slurm's, and runs the
+The script exports exactly the jobspec's environment (it clears what sbatch
+and slurmd put there, Slurm's own variables aside), derives Flux's task variables from Slurm's, and runs the
 command with ``srun`` (a batch script from ``fxbatch`` runs once, as the
 batch step). What Slurm cannot express is refused by ``refusals.py`` before
 this runs; the README's Slurm table lists every mapping.
@@ -114,7 +114,7 @@ def sbatch_options(
     """The sbatch options of a jobspec (``array``: ``--array`` indices of identical copies)."""
     system = _system(jobspec)
     shape = Shape(jobspec)
-    options = [f"--job-name={job_name(jobspec)}", "--export=NIL", "--parsable"]
+    options = [f"--job-name={job_name(jobspec)}", "--export=ALL", "--parsable"]
     if shape.nnodes:
         options.append(f"--nodes={shape.nnodes}")
     if shape.exclusive:
@@ -289,6 +289,35 @@ CLEAR_ENVIRONMENT = (
 )
 
 
+def runs_in_batch_step(jobspec: dict) -> bool:
+    """One task on one node with nothing only srun does: it runs as the batch step itself
+    (no job step to launch: Slurm starts such jobs several times faster)."""
+    if is_batch(jobspec):
+        return True
+    shape = Shape(jobspec)
+    if shape.ntasks != 1 or shape.nnodes > 1:
+        return False
+    options = _system(jobspec).get("shell", {}).get("options", {})
+    return not (set(options) & {"output", "input", "mpi", "exit-timeout", "exit-on-error"}) and (
+        options.get("cpu-affinity") is None and options.get("taskmap") is None
+    )
+
+
+def in_batch_step(command: str) -> list[str]:
+    """Lines that run ``command`` as a child of the batch script and wait for it.
+
+    Signals sent to the whole batch step (``scancel --full``) reach the command;
+    the script only notes them and waits on, so its exit status is the command's.
+    """
+    return [
+        "trap : HUP INT USR1 USR2 ALRM TERM",
+        f"{command} &",
+        "fx_pid=$!",
+        'while :; do wait "$fx_pid"; rc=$?; kill -0 "$fx_pid" 2>/dev/null || break; done',
+        "(exit $rc)",
+    ]
+
+
 def script(jobspec: dict, output_dir: str, array: bool = False) -> str:
     """The batch script sbatch runs for this jobspec."""
     system = _system(jobspec)
@@ -324,10 +353,15 @@ def script(jobspec: dict, output_dir: str, array: bool = False) -> str:
     prefix = f'"$FX_ENV" {" ".join(odd)} ' if odd else ""
     if is_batch(jobspec):
         args = [shlex.quote(str(a)) for a in jobspec["tasks"][0]["command"][3:]]
-        lines += [
-            "export FLUX_TASK_RANK=0 FLUX_TASK_LOCAL_ID=0",
-            f'{prefix}"$FX_TMP/script" {" ".join(args)}'.rstrip(),
-        ]
+        lines.append("export FLUX_TASK_RANK=0 FLUX_TASK_LOCAL_ID=0")
+        lines += in_batch_step(f'{prefix}"$FX_TMP/script" {" ".join(args)}'.rstrip())
+    elif runs_in_batch_step(jobspec):
+        command = (jobspec.get("tasks") or [{}])[0].get("command") or []
+        words = ["/bin/sh", "-c", shlex.quote(TASK_WRAPPER), "fx-task", '"$FX_OUT"']
+        words += [shlex.quote(str(word)) for word in command]
+        redirect = '< /dev/null > "$FX_OUT.0.out" 2> "$FX_OUT.0.err"'
+        lines.append('export SLURM_PROCID=0 SLURM_LOCALID="${SLURM_LOCALID:-0}"')
+        lines += in_batch_step(f"{prefix}{' '.join(words)} {redirect}")
     else:
         lines.append(prefix + " ".join(srun_command(jobspec, output_dir, array)))
     lines += ["rc=$?", '"$FX_RM" -rf "$FX_TMP"', "exit $rc", ""]
