@@ -21,5 +21,5 @@ def handle(inv: Invocation) -> int:
     inv.stdin_mode = "null" if jobspec.stdin else "pipe"
     jobid = submit_one(inv, jobspec, stdin=inv.stdin_mode)
     if inv.ns.verbose:
-        print(f"jobid: {jobid}", file=sys.stderr, flush=True)
+        print(f"jobid: {inv.handle.backend.format_id(jobid)}", file=sys.stderr, flush=True)
     return attach(inv, jobid)

@@ -160,17 +160,21 @@ class SlurmBackend(Backend):
             groups.setdefault((request.urgency, request.flags), []).append((index, spec))
         for (urgency, flags), items in groups.items():
             specs = [spec for _, spec in items]
-            outcomes = submit_all(specs, urgency, self.files.out)
+            out_dir = self.files.new_output_dir()
+            outcomes = submit_all(specs, urgency, out_dir)
             for (index, spec), (result, when) in zip(items, outcomes, strict=True):
                 results[index] = result
                 if isinstance(result, int):
-                    self._remember(result, spec, urgency, flags, when)
+                    self._remember(result, spec, urgency, flags, when, out_dir)
         return results
 
-    def _remember(self, jobid: int, spec: dict, urgency: int, flags: int, when: float) -> None:
+    def _remember(
+        self, jobid: int, spec: dict, urgency: int, flags: int, when: float, out_dir: str
+    ) -> None:
         from .output import output_paths
 
         fields = {
+            "out": out_dir,
             "jobspec": spec,
             "t_submit": when,
             "urgency": urgency,
@@ -202,7 +206,8 @@ class SlurmBackend(Backend):
         name = self.format_id(jobid)
         spec = self.saved(jobid).get("jobspec") or {}
         ntasks = 0 if is_batch(spec) else Shape(spec).ntasks  # a batch script marks nothing
-        marks = [os.path.join(self.files.out, f"{name}.{rank}.started") for rank in range(ntasks)]
+        out_dir = self.saved(jobid).get("out") or self.files.out
+        marks = [os.path.join(out_dir, f"{name}.{rank}.started") for rank in range(ntasks)]
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline and not all(os.path.exists(m) for m in marks):
             if phase(self._known(jobid)) != "run":
@@ -283,8 +288,11 @@ class SlurmBackend(Backend):
 
         return list_jobs(self, filter)
 
-    def wait(self, jobid: int) -> tuple[int, bool, str]:
+    def wait(self, jobid: int | None) -> tuple[int, bool, str]:
         from fluxcli.jobspec.status import wait_error
+
+        if jobid is None:
+            raise Unsupported("wait", "waiting for any job needs a job id on Slurm", self.name)
 
         for _ in self.events([jobid]):
             pass
@@ -316,6 +324,20 @@ class SlurmBackend(Backend):
             resources=nodes,
             details={"cluster": self.cluster, "accounting": self.accounting},
         )
+
+    def resource_list(self) -> dict[str, list[dict]]:
+        """Nodes by the state of their CPUs, from sinfo (allocated/idle/other)."""
+        states: dict[str, list[dict]] = {"free": [], "allocated": [], "down": []}
+        lines = client.run(["sinfo", "-h", "-N", "-o", "%N|%C"]).splitlines()
+        for rank, line in enumerate(dict.fromkeys(lines)):  # a node is listed per partition
+            host, _, cpus = line.partition("|")
+            counts = [int(c) if c.isdigit() else 0 for c in cpus.split("/")] + [0] * 4
+            allocated, idle, other = counts[:3]
+            for state, count in (("allocated", allocated), ("free", idle), ("down", other)):
+                if count:
+                    node = {"rank": rank, "hostname": host, "ncores": count, "ngpus": 0}
+                    states[state].append(node)
+        return states
 
     def format_id(self, jobid: int) -> str:
         return jobids.format_id(jobid)

@@ -62,12 +62,13 @@ def _streams(backend, jobid: int) -> list[_Stream]:
         return []
     output, _ = _io(spec)
     name = backend.format_id(jobid)
+    out_dir = backend.saved(jobid).get("out") or backend.files.out
     streams = []
     for rank in range(Shape(spec).ntasks):
         for stream in ("stdout", "stderr"):
             redirected = stream in output or (stream == "stderr" and "stdout" in output)
             if not redirected:
-                path = backend.files.output_file(name, rank, stream)
+                path = backend.files.output_file(name, rank, stream, out_dir)
                 streams.append(_Stream(jobid, rank, stream, path))
     return streams
 

@@ -4,7 +4,8 @@ The directory is ``$FX_STATE_DIR/slurm/CLUSTER`` (``$XDG_STATE_HOME/fluxcli``
 by default): ``jobs/ID.json`` holds the jobspec, submit time, urgency, cancel
 reason and, once seen, the job's final snapshot (so the result stays known
 after Slurm forgets a job on a cluster without accounting); ``out/`` holds
-the tasks' output files (``ID.RANK.out``/``.err``) and each job's own log.
+a directory per submission with the tasks' output files
+(``ID.RANK.out``/``.err``) and each job's own log.
 It must be on a file system the cluster's nodes share (a home directory).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 
 def state_root() -> str:
@@ -76,6 +78,13 @@ class JobFiles:
         """Every job with a record."""
         return [f[:-5] for f in os.listdir(self.jobs) if f.endswith(".json")]
 
-    def output_file(self, name: str, rank: int, stream: str) -> str:
+    def new_output_dir(self) -> str:
+        """A directory of its own for the output of the jobs of one submission (Slurm's ids
+        start again from 1 when its state is reset: old files must never be taken for new)."""
+        import tempfile
+
+        return tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-"), dir=self.out)
+
+    def output_file(self, name: str, rank: int, stream: str, out_dir: str) -> str:
         """Where task ``rank`` of job ``name`` writes ``stream`` by default."""
-        return os.path.join(self.out, f"{name}.{rank}.{'out' if stream == 'stdout' else 'err'}")
+        return os.path.join(out_dir, f"{name}.{rank}.{'out' if stream == 'stdout' else 'err'}")
