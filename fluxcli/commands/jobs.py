@@ -128,7 +128,7 @@ def jobs(
     no_header, fmt, sort, width, as_json, color, recursive, level, recurse_all, threads,
     stats, stats_only, jobids, **selected,
 ):  # fmt: skip
-    """List jobs (your active ones unless told otherwise), newest first."""
+    """List jobs (your active ones unless told otherwise): pending, running, then inactive."""
     from fluxcli.errors import FluxcliError
     from fluxcli.views.terminal import Terminal, color_wanted
 
