@@ -125,6 +125,8 @@ STEPS = [
     "$JOB info $h eventlog",
     "$JOB info $a guest.exec.eventlog",
     "$JOB info $w guest.input",
+    "$JOB info $w jobspec",
+    "$JOB info $a jobspec",
     "$JOB info $w R",
     "$JOB status -j $h",
     "$JOB status -j $w",
