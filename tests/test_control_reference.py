@@ -29,6 +29,11 @@ $JOB wait-event $w clean >/dev/null
 STEPS = [
     "$CANCEL",
     "$CANCEL -n ƒ123 ƒ456",
+    "$CANCEL -S",
+    "$CANCEL -m",
+    "$CANCEL --bogus",
+    "$CANCEL -x ƒ123",
+    "$CANCEL abc!",
     "$CANCEL ƒ123",
     "$CANCEL 123 foo",
     "$CANCEL -S foo",
@@ -155,6 +160,7 @@ STEPS = [
 ]
 
 MASKS = [
+    (re.compile(r"^usage: flux cancel ", re.M), "Usage: fxcancel "),
     (re.compile(r"^flux-cancel: ERROR: ", re.M), "fxcancel: error: "),
     (re.compile(r"^flux-cancel: ", re.M), "fxcancel: "),
     (re.compile(r"^flux-(job|resource|uri)( purge)?: (ERROR: )?", re.M), r"fx \1: "),

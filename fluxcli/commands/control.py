@@ -103,7 +103,23 @@ def cancel_all(backend, userid: int, states: set[str], message, dry_run: bool, q
     return 0
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class ArgparseWords(click.Command):
+    """Bad options worded as flux cancel's argparse words them."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            raise click.UsageError(f"unrecognized arguments: {exc.option_name}", ctx) from None
+        except click.BadOptionUsage as exc:
+            names = next((p.opts for p in self.params if exc.option_name in p.opts), None)
+            if names is None:
+                raise
+            message = f"argument {'/'.join(names)}: expected one argument"
+            raise click.UsageError(message, ctx) from None
+
+
+@click.command(cls=ArgparseWords, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--all", "all_jobs", is_flag=True, help="Target all jobs")
 @click.option("-n", "--dry-run", "--dry", is_flag=True, help="Do not cancel any jobs")
 @click.option("-q", "--quiet", is_flag=True, help="Suppress output when no jobs match")
