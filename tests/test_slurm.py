@@ -161,3 +161,45 @@ def test_unavailable_is_one_line(run):
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1
     assert proc.stderr.startswith("fxsub: error: backend 'slurm' cannot run here: ")
     assert "not found on PATH" in proc.stderr and os.environ.get("PATH")
+
+
+def _forgotten(jobid: str, env: dict, limit: float = 90) -> None:
+    """Wait until Slurm no longer remembers ``jobid`` (MinJobAge after it ended)."""
+    import time
+
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        out = subprocess.run(
+            ["squeue", "-h", "-t", "all", "-j", jobid, "-o", "%i"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+        )
+        if not out.stdout.strip():
+            return
+        time.sleep(1)
+    pytest.fail(f"Slurm still remembers job {jobid} after {limit} s")
+
+
+def test_result_from_sacct_once_slurm_forgets_the_job(srun):
+    """Never watched while it ran: the result comes from accounting."""
+    jobid = srun("fxsub", "sh", "-c", "exit 5").stdout.strip()
+    _forgotten(jobid, {})
+    assert srun("fx", "job", "status", jobid).returncode == 5
+    shown = srun("fxjobs", "-no", "{id} {result} {returncode}", jobid).stdout.split()
+    assert shown == [jobid, "FAILED", "5"]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("FX_SLURM_NOACCT_CONF"), reason="FX_SLURM_NOACCT_CONF is not set"
+)
+def test_result_kept_without_accounting(srun):
+    """No sacct: the final state the backend saw stays right after Slurm forgets the job."""
+    noacct = {"SLURM_CONF": os.environ["FX_SLURM_NOACCT_CONF"]}
+    proc = srun("fxsub", "--wait", "sh", "-c", "exit 4", env=noacct)
+    jobid = proc.stdout.strip()
+    assert proc.returncode == 4
+    _forgotten(jobid, noacct)
+    assert srun("fx", "job", "status", jobid, env=noacct).returncode == 4
+    listed = srun("fxjobs", "-a", "-no", "{id} {result}", env=noacct).stdout.splitlines()
+    assert f"{jobid} FAILED" in listed
