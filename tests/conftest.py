@@ -200,3 +200,22 @@ def flux_instance():
     instance = FluxInstance(2)
     yield instance
     instance.stop()
+
+
+@pytest.fixture(scope="module")
+def on_flux(flux_instance):
+    """Commands of this module run inside the Flux instance (FLUX_URI set, flux found)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in flux_instance.env().items():
+            patch.setenv(key, value)
+        yield flux_instance
+
+
+@pytest.fixture(scope="module")
+def flux_handle(on_flux):
+    """A ``fluxcli.job`` handle on the Flux instance (what ``handle`` is on the local one)."""
+    import fluxcli
+
+    h = fluxcli.open(f"flux:{on_flux.uri}", "flux")
+    yield h
+    h.close()

@@ -78,9 +78,16 @@ class FluxBackend(Backend):
             self.uri = self.handle.attr_get("local-uri")
 
     def check(self, jobspec) -> None:
-        """Refuse a queue this instance does not have, naming the option."""
-        spec = jobspec_dict(jobspec)
-        queue = spec.get("attributes", {}).get("system", {}).get("queue")
+        """Refuse a queue this instance does not have, and an interactive terminal."""
+        system = jobspec_dict(jobspec).get("attributes", {}).get("system", {})
+        pty = (system.get("shell") or {}).get("options", {}).get("pty")
+        if isinstance(pty, dict) and pty.get("interactive"):
+            raise Unsupported(
+                "pty.interactive",
+                "interactive terminals cannot be attached (use fxalloc --bg, or flux alloc)",
+                self.name,
+            )
+        queue = system.get("queue")
         if queue is not None:
             queues = self.handle.rpc("config.get").get().get("queues") or {}
             if queue not in queues:
@@ -98,9 +105,10 @@ class FluxBackend(Backend):
         from flux.job._wrapper import _RAW as RAW
         from flux.job.submit import SubmitFuture
 
+        bindir = bindings.flux_bindir()
         pending: list = []
         for request in requests:
-            text = jobspec_text(request.jobspec)
+            text = jobspec_text(_with_flux_on_path(jobspec_dict(request.jobspec), bindir))
             error = None if int(request.flags) & NOVALIDATE else _invalid(self.flux, text)
             if error:
                 pending.append(FluxError(errno.EINVAL, error))
@@ -236,6 +244,24 @@ class FluxBackend(Backend):
         # the bindings close a handle when its object goes (close() is refused)
         self.__dict__.pop("_stdin", None)
         self.handle = None
+
+
+def _with_flux_on_path(spec: dict, bindir: str | None) -> dict:
+    """``spec`` with Flux's bindir on its PATH, as the flux command gives everything it runs.
+
+    Jobs then find ``flux`` (fxbatch and fxalloc run ``flux broker``) even when
+    fluxcli was started without Flux on PATH.
+    """
+    system = spec.get("attributes", {}).get("system", {})
+    env = system.get("environment")
+    if not bindir or not isinstance(env, dict):
+        return spec
+    path = env.get("PATH", "")
+    if bindir in path.split(":"):
+        return spec
+    env = {**env, "PATH": f"{path}:{bindir}" if path else bindir}
+    attributes = {**spec["attributes"], "system": {**system, "environment": env}}
+    return {**spec, "attributes": attributes}
 
 
 def _invalid(flux, text: str) -> str | None:

@@ -27,6 +27,12 @@ def flux_command() -> str | None:
     return shutil.which("flux")
 
 
+def flux_bindir() -> str | None:
+    """The directory of the ``flux`` command (None when it is not found)."""
+    flux = flux_command()
+    return os.path.dirname(os.path.realpath(flux)) if flux else None
+
+
 def _bindings_dir(flux: str) -> str | None:
     """Where the bindings for this Python live in the prefix of ``flux``."""
     prefix = os.path.dirname(os.path.dirname(os.path.realpath(flux)))
@@ -58,6 +64,10 @@ def _flux_python_path(flux: str) -> list[str]:
 
 
 def _import():
+    if "flux" in sys.modules and not getattr(sys.modules["flux"], "__file__", None):
+        # the stand-in fluxcli's plugin loader installs for Flux plugin files
+        # (``from flux.cli.plugin import CLIPlugin``) when Flux was not importable
+        _forget_failed_imports()
     import flux
     import flux.job  # noqa: F401 - the part the backend uses
 
@@ -109,6 +119,7 @@ def _find():
 
 
 def _forget_failed_imports() -> None:
+    """Drop ``flux``/``_flux`` modules a failed import (or a stand-in) left behind."""
     for name in [
         n for n in sys.modules if n in ("flux", "_flux") or n.startswith(("flux.", "_flux."))
     ]:

@@ -1,9 +1,12 @@
 """Jobs' eventlogs watched through job-info on a handle of their own, as typed JobEvents.
 
-One streaming ``job-info.eventlog-watch`` per job; the handle's reactor runs
-one turn at a time and each event is handed on as soon as it arrives. Without
-``follow``, the watch asks for job-info's sentinel after the events so far
-and stops there.
+One streaming ``job-info.eventlog-watch`` per job at a time; the handle's
+reactor runs one turn at a time and each event is handed on as soon as it
+arrives. A job's guest logs are reached the way flux-core's own tools reach
+them: the main eventlog until ``start``, then the exec eventlog, and for
+output, that until ``shell.init``, then the output eventlog; a job that never
+started has none. Without ``follow``, each watch asks for job-info's sentinel
+after the events so far and stops there.
 """
 
 from __future__ import annotations
@@ -17,11 +20,17 @@ from ..contract import JobEvent, UnknownJob
 
 # fluxcli's log names and the eventlog paths of a job's KVS directory
 PATHS = {"eventlog": "eventlog", "exec": "guest.exec.eventlog", "output": "guest.output"}
-_WAITCREATE, _SENTINEL = 1, 2  # FLUX_JOB_EVENT_WATCH_* flags
+# the logs watched on the way to each one, and the event that opens the next
+_STAGES = {
+    "eventlog": [("eventlog", None)],
+    "exec": [("eventlog", "start"), ("exec", None)],
+    "output": [("eventlog", "start"), ("exec", "shell.init"), ("output", None)],
+}
+_SENTINEL = 2  # FLUX_JOB_EVENT_WATCH_INITIAL_SENTINEL
 _END = object()
 
 
-def _watch_class(flux):
+def _watch_class():
     """A future whose ``get()`` also reports job-info's sentinel (which the bindings' cannot)."""
     from _flux._core import ffi
     from flux.job._wrapper import _RAW as RAW
@@ -48,52 +57,57 @@ def watch_events(
     if log not in PATHS:
         raise ValueError(f"unknown eventlog '{log}' (use {', '.join(PATHS)})")
     handle = flux.Flux(uri)
-    start = _watch_class(flux)
+    start = _watch_class()
+    stages = _STAGES[log]
     arrived: deque = deque()
-    seqs = {}
-    # without follow, a job not yet started has no guest logs (rather than waiting for them)
-    flags = _SENTINEL if not follow else _WAITCREATE if log != "eventlog" else 0
+    flags = 0 if follow else _SENTINEL
+    watches: dict[int, tuple] = {}  # jobid: (future, stage index)
+    seqs: dict[int, int] = {}
 
     def on_event(future, jobid):
         try:
             event = future.get(autoreset=False)
         except OSError as exc:
-            arrived.append((jobid, exc))
+            arrived.append((jobid, future, exc))
             return
-        arrived.append((jobid, _END if event is None else event))
-        if event is None or event is _END:
-            return
-        future.reset()
+        arrived.append((jobid, future, _END if event is None else event))
+        if event is not None and event is not _END:
+            future.reset()
 
-    watches = {}
+    def watch(jobid: int, stage: int) -> None:
+        future = start(handle, jobid, PATHS[stages[stage][0]], flags)
+        watches[jobid] = (future.then(on_event, jobid), stage)
+
     try:
         for jobid in dict.fromkeys(int(j) for j in jobids):
-            watches[jobid] = start(handle, jobid, PATHS[log], flags).then(on_event, jobid)
+            watch(jobid, 0)
             seqs[jobid] = 0
         while watches:
             while not arrived:
                 handle.reactor_run(flags=flux.constants.FLUX_REACTOR_ONCE)
-            jobid, item = arrived.popleft()
+            jobid, future, item = arrived.popleft()
+            if jobid not in watches or watches[jobid][0] is not future:
+                continue  # a stage already left behind
+            stage = watches[jobid][1]
             if item is _END:
-                _stop(watches.pop(jobid))
-                continue
-            if isinstance(item, OSError):
-                _stop(watches.pop(jobid))
-                if item.errno == errno.ENOENT and log == "eventlog":
+                _stop(watches.pop(jobid)[0])
+            elif isinstance(item, OSError):
+                _stop(watches.pop(jobid)[0])
+                if item.errno == errno.ENOENT and stage == 0:
                     raise UnknownJob(format_id(jobid)) from None
-                if item.errno == errno.ENOENT:  # a job that never started has no guest logs
-                    if _exists(flux, handle, jobid):
-                        continue
-                    raise UnknownJob(format_id(jobid)) from None
-                raise item
-            yield JobEvent(
-                jobid, seqs[jobid], item["name"], item["timestamp"], item.get("context") or {}, log
-            )
-            seqs[jobid] += 1
+                if item.errno != errno.ENOENT:  # ENOENT later: that log was never written
+                    raise item
+            elif stage + 1 < len(stages):
+                if item["name"] == stages[stage][1]:
+                    _stop(watches.pop(jobid)[0])
+                    watch(jobid, stage + 1)
+            else:
+                context = item.get("context") or {}
+                yield JobEvent(jobid, seqs[jobid], item["name"], item["timestamp"], context, log)
+                seqs[jobid] += 1
     finally:
-        for future in watches.values():
+        for future, _ in watches.values():
             _stop(future)
-        del handle
 
 
 def _stop(future) -> None:
@@ -104,11 +118,3 @@ def _stop(future) -> None:
         future.cancel()
     future.stop()
     _THEN_HANDLES.pop(future, None)
-
-
-def _exists(flux, handle, jobid: int) -> bool:
-    try:
-        flux.job.job_list_id(handle, jobid, ["id"]).get_job()
-    except OSError:
-        return False
-    return True
