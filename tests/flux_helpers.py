@@ -70,3 +70,21 @@ class FluxInstance:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def not_on_flux(namespace: dict, reasons: dict[str, str]) -> None:
+    """Replace the imported tests named in ``reasons`` by skipped ones saying why.
+
+    (Marking the imported functions would skip them in their own module too.)
+    """
+    import pytest
+
+    for name, reason in reasons.items():
+        assert name in namespace, name
+
+        @pytest.mark.skip(reason=f"not on Flux: {reason}")
+        def skipped() -> None:
+            pass
+
+        skipped.__name__ = name
+        namespace[name] = skipped

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from flux_helpers import not_on_flux
 from test_attach import *  # noqa: F403
+
+not_on_flux(
+    globals(),
+    {
+        "test_status_line_while_pending": (
+            "fills the local instance's cores to keep a job pending"
+        ),
+        "test_fxalloc_interactive_shell_on_a_terminal": (
+            "attaching to an interactive pty is refused on Flux"
+        ),
+    },
+)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from flux_helpers import not_on_flux
 from test_stdin import *  # noqa: F403
+
+not_on_flux(
+    globals(),
+    {
+        "test_a_job_that_never_reads_stdin_holds_back_only_its_feeder": (
+            'Flux keeps stdin in the KVS and refuses more than 10M ("stdin exceeds 10M limit")'
+        ),
+        "test_stdin_to_a_job_that_stops_reading_does_not_hang": (
+            'Flux keeps stdin in the KVS and refuses more than 10M ("stdin exceeds 10M limit")'
+        ),
+    },
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
