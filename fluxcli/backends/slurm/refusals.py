@@ -11,7 +11,7 @@ from .translate import DEPENDENCY_SCHEMES, file_pattern, is_batch
 SHELL_OPTIONS = {
     "output": None,
     "input": None,
-    "rlimit": None,  # Slurm propagates the submitter's limits, which these are
+    "rlimit": None,  # set with ulimit in the script; srun passes them on to the tasks
     "signal": None,
     "per-resource": None,  # fxbatch/fxalloc: one task per node
     "mpi": {"none", "pmi2", "pmix"},

@@ -289,6 +289,34 @@ CLEAR_ENVIRONMENT = (
 )
 
 
+# rlimit name → (dash's ulimit flag, bytes per unit); srun passes the limits on to tasks
+ULIMITS = {
+    "cpu": ("-t", 1),
+    "fsize": ("-f", 512),
+    "data": ("-d", 1024),
+    "stack": ("-s", 1024),
+    "core": ("-c", 512),
+    "rss": ("-m", 1024),
+    "as": ("-v", 1024),
+    "nofile": ("-n", 1),
+    "nproc": ("-p", 1),
+    "memlock": ("-l", 1024),
+}
+
+
+def ulimit_lines(rlimits: dict) -> list[str]:
+    """The jobspec's resource limits as soft ``ulimit`` settings (a limit above the hard one
+    stays at the hard one, as a job shell's setrlimit fails)."""
+    lines = []
+    for name, value in rlimits.items():
+        if name not in ULIMITS:
+            continue
+        flag, unit = ULIMITS[name]
+        amount = "unlimited" if value in (-1, None) else str(max(0, int(value)) // unit)
+        lines.append(f"ulimit -S {flag} {amount} 2>/dev/null")
+    return lines
+
+
 def runs_in_batch_step(jobspec: dict) -> bool:
     """One task on one node with nothing only srun does: it runs as the batch step itself
     (no job step to launch: Slurm starts such jobs several times faster)."""
@@ -347,6 +375,7 @@ def script(jobspec: dict, output_dir: str, array: bool = False) -> str:
     lines += [
         *CLEAR_ENVIRONMENT,
         *exports,
+        *ulimit_lines(system.get("shell", {}).get("options", {}).get("rlimit") or {}),
         'export FLUX_JOB_ID="$FX_ID" FLUX_JOB_NNODES="$SLURM_JOB_NUM_NODES"',
         f'export FLUX_JOB_SIZE={shape.ntasks} FX_URI=slurm: FLUX_JOB_TMPDIR="$FX_TMP"',
     ]
