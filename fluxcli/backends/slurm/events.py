@@ -70,8 +70,8 @@ def progress(snap: dict, saved: dict) -> Progress:
         "priority": {"priority": 0 if urgency == 0 else 16},
     }
     waitstatus = snap.get("waitstatus")
-    if exception and exception[0] == "cancel" and started and not waitstatus:
-        waitstatus = 15  # the tasks were terminated (SIGTERM), as Flux reports it
+    if exception and exception[0] in ("cancel", "timeout") and started and not waitstatus:
+        waitstatus = 15  # Slurm ended the tasks with SIGTERM: their status, as Flux reports it
     return Progress(where, times, started, exception, waitstatus, context)
 
 
