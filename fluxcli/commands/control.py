@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
 from fluxcli.errors import FluxcliError
 
+from .jobselect import parse_user
 from .tools import click_run, open_backend
 
 TOOL = "fxcancel"
@@ -22,23 +22,6 @@ def plural(count: int, noun: str) -> str:
 def log(message: str) -> None:
     """A line on stderr prefixed with the tool's name."""
     print(f"{TOOL}: {message}", file=sys.stderr, flush=True)
-
-
-def parse_user(text: str | None, message: str = "Invalid user {} specified") -> int:
-    """``-u USER``: my uid (None), -1 (``all``), or the uid of a name or number."""
-    import pwd
-
-    if text is None:
-        return os.getuid()
-    if text == "all":
-        return -1
-    try:
-        return pwd.getpwnam(text).pw_uid
-    except KeyError:
-        try:
-            return int(text)
-        except ValueError:
-            raise FluxcliError(message.format(text)) from None
 
 
 def parse_states(values: tuple[str, ...]) -> set[str]:

@@ -14,7 +14,7 @@ import click
 
 from fluxcli.errors import FluxcliError
 
-from .tools import open_backend
+from .tools import backend_jobid, open_backend
 
 # click must not take "-1" (an urgency) or a note's words for options
 LOOSE = {"help_option_names": ["-h", "--help"], "ignore_unknown_options": True}
@@ -122,10 +122,7 @@ def urgency(verbose, args):
         return usage_exit()
     text, value = args
     backend = open_backend()
-    try:
-        jobid = backend.parse_id(text)
-    except (ValueError, OverflowError):
-        raise FluxcliError(f'error parsing jobid: "{text}"') from None
+    jobid = backend_jobid(backend, text)
     if value.lower() in URGENCY_WORDS:
         wanted = URGENCY_WORDS[value.lower()]
     else:
@@ -147,7 +144,7 @@ def urgency(verbose, args):
 
 
 def _bulk_user(user: str | None) -> int:
-    from .control import parse_user
+    from .jobselect import parse_user
 
     return parse_user(user, "unknown user {}")
 

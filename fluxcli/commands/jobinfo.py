@@ -11,7 +11,7 @@ import click
 from fluxcli.errors import FluxcliError
 
 from .jobctl import LOOSE, usage_exit
-from .tools import open_backend
+from .tools import backend_jobid, open_backend
 
 # info keys that are eventlogs -> the backend's log name
 LOG_KEYS = {
@@ -76,10 +76,7 @@ def info(original, base, args):
         return 1
     text, key = args
     backend = open_backend()
-    try:
-        jobid = backend.parse_id(text)
-    except (ValueError, OverflowError):
-        raise FluxcliError(f'error parsing jobid: "{text}"') from None
+    jobid = backend_jobid(backend, text)
     if backend.info(jobid) is None:
         raise FluxcliError("invalid job id")
     value = info_value(backend, jobid, key, original)
@@ -148,10 +145,7 @@ def wait(every, verbose, args):
     backend = open_backend()
     jobid = None
     if args:
-        try:
-            jobid = backend.parse_id(args[0])
-        except (ValueError, OverflowError):
-            raise FluxcliError(f'error parsing jobid: "{args[0]}"') from None
+        jobid = backend_jobid(backend, args[0])
         if every:
             raise FluxcliError("jobid not supported with --all: No such file or directory")
     if every:

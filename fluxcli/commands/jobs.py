@@ -77,18 +77,25 @@ def add_selection_options(command):
     return command
 
 
+def format_options(command):
+    """Decorate ``command`` with -n/--no-header and -o/--format (fxjobs and fx pgrep)."""
+    command = click.option(
+        "-o",
+        "--format",
+        "fmt",
+        default="default",
+        metavar="FORMAT",
+        help="Output format, or the name of one ('help' lists them)",
+    )(command)
+    return click.option(
+        "-n", "--no-header", is_flag=True, help="Suppress printing of the header line"
+    )(command)
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @add_selection_options
-@click.option("-n", "--no-header", is_flag=True, help="Suppress printing of the header line")
+@format_options
 @click.option("--suppress-header", "no_header", is_flag=True, hidden=True)
-@click.option(
-    "-o",
-    "--format",
-    "fmt",
-    default="default",
-    metavar="FORMAT",
-    help="Output format, or the name of one ('help' lists them)",
-)
 @click.option(
     "--sort", default="", metavar="KEY,...", help="Sort by these fields ('-KEY': descending)"
 )

@@ -15,8 +15,11 @@ from fluxcli.errors import FluxcliError
 ALL_USERS = -1
 
 
-def parse_user(text: str | None) -> int | None:
-    """``-u USER``: a login name, a uid, or "all" (-1); None for the caller."""
+def parse_user(text: str | None, invalid: str = "Invalid user {} specified") -> int:
+    """``-u USER``: a login name, a uid, or "all" (-1); the caller's uid for None.
+
+    ``invalid`` words the error for a name that is neither (``{}``: the name).
+    """
     if text is None:
         return os.getuid()
     if text == "all":
@@ -29,11 +32,14 @@ def parse_user(text: str | None) -> int | None:
         try:
             return int(text)
         except ValueError:
-            raise FluxcliError(f"Invalid user {text} specified") from None
+            raise FluxcliError(invalid.format(text)) from None
 
 
-def parse_since(text: str) -> float:
-    """``--since WHEN``: a date/time phrase, ``-FSD``, or epoch seconds, in the past."""
+def parse_since(text: str, invalid: str = "could not convert string to float: '{}'") -> float:
+    """``--since WHEN``: a date/time phrase, ``-FSD``, or epoch seconds, in the past.
+
+    ``invalid`` words the error for a value that is none of these (``{}``: the value).
+    """
     from fluxcli.jobspec.fsd import parse_datetime
 
     try:
@@ -42,7 +48,7 @@ def parse_since(text: str) -> float:
         try:
             when = float(text)
         except ValueError:
-            raise FluxcliError(f"could not convert string to float: '{text}'") from None
+            raise FluxcliError(invalid.format(text)) from None
     import time
 
     if when > time.time():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import click
 
+from .jobs import format_options
 from .tools import click_run, open_backend
 
 _WHO = "{id.f58:>12} ?:{queue:<8.8} +:{username:<8} {name:<10.10+}"
@@ -123,15 +124,7 @@ def _matching(selected, expressions) -> tuple:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @_options
-@click.option("-n", "--no-header", is_flag=True, help="Suppress printing of the header line")
-@click.option(
-    "-o",
-    "--format",
-    "fmt",
-    default="default",
-    metavar="FORMAT",
-    help="Output format, or the name of one ('help' lists them)",
-)
+@format_options
 @click.argument("expressions", nargs=-1, required=True, metavar="EXPRESSION...")
 def pgrep(no_header, fmt, expressions, **selected):
     """List jobs whose name matches a pattern (or whose id is in ID1..ID2)."""

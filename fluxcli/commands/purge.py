@@ -6,7 +6,7 @@ import click
 
 from fluxcli.errors import FluxcliError
 
-from .tools import open_backend
+from .tools import backend_jobid, open_backend
 
 
 def _fsd(text: str | None) -> float | None:
@@ -47,7 +47,7 @@ def purge(age_limit, num_limit, force, batch, jobids):
     backend = open_backend()
     try:
         if jobids:
-            ids = [_jobid(backend, text) for text in jobids]
+            ids = [backend_jobid(backend, text) for text in jobids]
             total, left = backend.purge(ids=ids, force=force)
         else:
             total = 0
@@ -63,10 +63,3 @@ def purge(age_limit, num_limit, force, batch, jobids):
     else:
         click.echo(f"use --force to purge {total} of {left} inactive jobs")
     return 0
-
-
-def _jobid(backend, text: str) -> int:
-    try:
-        return backend.parse_id(text)
-    except (ValueError, OverflowError):
-        raise FluxcliError(f'error parsing jobid: "{text}"') from None

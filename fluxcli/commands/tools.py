@@ -25,22 +25,17 @@ def open_backend(name: str | None = None):
     return open_selected(name or BACKEND)
 
 
-def parse_jobid(text: str):
-    """A JobID from any RFC 19 encoding, or a clear error."""
-    from fluxcli.jobspec import JobID
-
+def backend_jobid(backend, text: str, invalid: str = 'error parsing jobid: "{}"') -> int:
+    """``text`` as ``backend`` reads job ids, or one error line (``invalid`` with the text)."""
     try:
-        return JobID(text)
-    except ValueError:
-        raise FluxcliError(f"invalid job id '{text}'")
+        return backend.parse_id(text)
+    except (ValueError, OverflowError):
+        raise FluxcliError(invalid.format(text)) from None
 
 
 def known_job(backend, text: str, message: str = "{}: job ID not found") -> int:
     """The id of an existing job, or one line (``message`` with the id as typed) and exit 1."""
-    try:
-        jobid = backend.parse_id(text)
-    except ValueError:
-        raise FluxcliError(f"invalid job id '{text}'")
+    jobid = backend_jobid(backend, text, "invalid job id '{}'")
     if backend.info(jobid) is None:
         raise FluxcliError(message.format(text))
     return jobid

@@ -16,28 +16,6 @@ from .tools import INTERRUPTED, click_run, open_backend
 TOOL = "fxwatch"
 
 
-class BadSince(ValueError):
-    """A --since value the reference refuses (one error line, exit 2, no usage)."""
-
-
-def _since(text: str) -> float:
-    """``--since=WHEN``: a date, an offset (``-1h``) or epoch seconds, in the past."""
-    import time
-
-    from fluxcli.jobspec.fsd import parse_datetime
-
-    try:
-        when = parse_datetime(text)
-    except ValueError:
-        try:
-            when = float(text)
-        except ValueError:
-            raise BadSince(f"--since: invalid value '{text}'")
-    if when > time.time():
-        raise BadSince(f"--since={text} appears to be in the future")
-    return when
-
-
 def _parse_ids(backend, texts) -> list[int]:
     ids = []
     for text in texts:
@@ -87,9 +65,13 @@ def watch(
     start_at = None
     when = 0.0
     if since is not None:
+        from fluxcli.errors import FluxcliError
+
+        from .jobselect import parse_since
+
         try:
-            when = _since(since)
-        except BadSince as exc:
+            when = parse_since(since, invalid="--since: invalid value '{}'")
+        except FluxcliError as exc:  # the reference's words, exit 2 without usage
             terminal.error(str(exc))
             return 2
         every = every or not filters
