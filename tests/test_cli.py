@@ -266,11 +266,12 @@ def test_jobspec_package_imports_no_cli_or_backend():
 
 def test_man_pages_cover_every_option_and_render():
     from fluxcli.commands.cli import build_command
-    from fluxcli.manpage import COMMANDS, render
+    from fluxcli.manpages import render
+    from fluxcli.manpages.submission import COMMANDS
 
     for prog, name in COMMANDS.items():
         page = (ROOT / "man" / f"{name}.1").read_text()
-        assert page == render(prog), f"man/{name}.1 is stale: run python -m fluxcli.manpage man"
+        assert page == render(name), f"man/{name}.1 is stale: run python -m fluxcli.manpages man"
         for param in build_command(prog, name).params:
             if not param.hidden:
                 assert param.opts[-1].replace("-", "\\-") in page, (name, param.opts)

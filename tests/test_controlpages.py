@@ -9,7 +9,9 @@ import click
 import pytest
 from conftest import NINE_TOOLS, ROOT
 
-from fluxcli.controlpages import PAGES, SUBCOMMANDS, fx_command, render
+from fluxcli.manpages import render
+from fluxcli.manpages.control import RENDERERS as PAGES
+from fluxcli.manpages.control import SUBCOMMANDS, fx_command
 
 HEADINGS = {
     "fxcancel": ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXAMPLES", "EXIT STATUS", "SEE ALSO"],
@@ -34,7 +36,7 @@ def shown(name: str) -> str:
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_page_current_and_rendered(name):
     source = (ROOT / "man" / f"{name}.1").read_text()
-    assert source == render(name), f"man/{name}.1 is stale: run python -m fluxcli.controlpages man"
+    assert source == render(name), f"man/{name}.1 is stale: run python -m fluxcli.manpages man"
     text = shown(name)
     headings = [line for line in text.splitlines() if line and not line[0].isspace()]
     assert headings[1:-1] == HEADINGS[name]
@@ -61,3 +63,16 @@ def test_every_fx_job_subcommand_has_a_section():
 
 def test_nine_tools_have_pages():
     assert all((ROOT / "man" / f"{tool}.1").is_file() for tool in NINE_TOOLS)
+
+
+def test_one_table_writes_every_page_as_the_tree_has_it(tmp_path):
+    """fluxcli.manpages.PAGES names every man/*.1, and write_all reproduces each."""
+    from fluxcli.manpages import PAGES as ALL_PAGES
+    from fluxcli.manpages import write_all
+
+    assert sorted(f"{name}.1" for name in ALL_PAGES) == sorted(
+        path.name for path in (ROOT / "man").glob("*.1")
+    )
+    for path in write_all(str(tmp_path)):
+        name = path.rsplit("/", 1)[-1]
+        assert open(path).read() == (ROOT / "man" / name).read_text(), name

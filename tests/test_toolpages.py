@@ -7,14 +7,19 @@ import subprocess
 import pytest
 from conftest import ROOT
 
-from fluxcli.toolpages import PAGES, _command, render
+from fluxcli.manpages import render, tool_command
+from fluxcli.manpages.listing import PAGES
+
+
+def _command(name: str):
+    return tool_command(*PAGES[name]["module"])
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_page_is_current_complete_and_renders(name):
     path = ROOT / "man" / f"{name}.1"
     page = path.read_text()
-    assert page == render(name), f"man/{name}.1 is stale: run python -m fluxcli.toolpages man"
+    assert page == render(name), f"man/{name}.1 is stale: run python -m fluxcli.manpages man"
     for param in _command(name).params:
         if param.opts[0].startswith("-") and not getattr(param, "hidden", False):
             assert param.opts[-1].replace("-", "\\-") in page, (name, param.opts)

@@ -8,7 +8,13 @@ import click
 import pytest
 from conftest import ROOT
 
-from fluxcli.viewpages import PAGES, _command, render
+from fluxcli.manpages import render, tool_command
+from fluxcli.manpages.views import PAGES
+
+
+def _command(name: str):
+    return tool_command(*PAGES[name]["module"])
+
 
 SECTIONS = {"fxwatch": ["ON A TERMINAL", "EVENTS FOR SCRIPTS", "INTERRUPTING"], "fx-top": []}
 
@@ -17,7 +23,7 @@ SECTIONS = {"fxwatch": ["ON A TERMINAL", "EVENTS FOR SCRIPTS", "INTERRUPTING"], 
 def test_view_page_current_with_every_option_and_rendered(name):
     path = ROOT / "man" / f"{name}.1"
     source = path.read_text()
-    assert source == render(name), f"man/{name}.1 is stale: run python -m fluxcli.viewpages man"
+    assert source == render(name), f"man/{name}.1 is stale: run python -m fluxcli.manpages man"
     options = [p for p in _command(name).params if isinstance(p, click.Option)]
     for option in options:
         assert f".B {option.opts[0]}".replace("-", "\\-") in source, option.opts

@@ -1,14 +1,8 @@
-"""Man pages of the live views (fxwatch, fx-top), generated from their click commands.
-
-``python -m fluxcli.viewpages DIR`` writes fxwatch.1 and fx-top.1 into DIR.
-Options come from the commands (a page never misses one); the prose is here.
-"""
+"""Man pages of the live views (fxwatch, fx-top): their prose."""
 
 from __future__ import annotations
 
-import sys
-
-from fluxcli.manpage import _esc, write_pages
+from . import esc, examples, option_items, paragraphs, title, tool_command
 
 PAGES = {
     "fxwatch": {
@@ -104,56 +98,18 @@ PAGES = {
 }
 
 
-def _command(name: str):
-    import importlib
-
-    module, attr = PAGES[name]["module"]
-    return getattr(importlib.import_module(module), attr)
-
-
-def _paragraphs(text: str) -> str:
-    return "\n.PP\n".join(_esc(p) for p in text.split("\n.PP\n"))
-
-
-def _options(name: str) -> list[str]:
-    import click
-
-    from fluxcli.commands.tools import add_backend_option
-
-    command = _command(name)
-    add_backend_option(command)
-    ctx = click.Context(command, info_name=name)
-    records = (p.get_help_record(ctx) for p in command.params if isinstance(p, click.Option))
-    return [f".TP\n.B {_esc(opts)}\n{_esc(text or '')}" for opts, text in filter(None, records)]
-
-
 def render(name: str) -> str:
     """The roff source of one page."""
     page = PAGES[name]
     shown = name.replace("-", " ", 1)
     out = [
-        f'.TH {name.upper()} 1 "" "fluxcli" "fluxcli manual"',
-        f".SH NAME\n{name} \\- {_esc(page['summary'])}",
-        f".SH SYNOPSIS\n.B {shown}\n{_esc(page['synopsis'])}",
+        title(name),
+        f".SH NAME\n{name} \\- {esc(page['summary'])}",
+        f".SH SYNOPSIS\n.B {shown}\n{esc(page['synopsis'])}",
     ]
-    for title, text in page["sections"][:1]:
-        out.append(f".SH {title}\n{_paragraphs(text)}")
-    out += [".SH OPTIONS", *_options(name)]
-    for title, text in page["sections"][1:]:
-        out.append(f".SH {title}\n{_paragraphs(text)}")
-    out.append(".SH EXAMPLES")
-    for text, example in page["examples"]:
-        out.append(f".PP\n{_esc(text)}\n.PP\n.RS\n.nf\n{_esc(example)}\n.fi\n.RE")
-    out.append(f".SH EXIT STATUS\n{_esc(page['exit'])}")
-    out.append(f".SH SEE ALSO\n{_esc(page['see_also'])}")
+    sections = [f".SH {head}\n{paragraphs(text)}" for head, text in page["sections"]]
+    out += [sections[0], ".SH OPTIONS", *option_items(tool_command(*page["module"]), name)]
+    out += [*sections[1:], ".SH EXAMPLES", *examples(page["examples"])]
+    out.append(f".SH EXIT STATUS\n{esc(page['exit'])}")
+    out.append(f".SH SEE ALSO\n{esc(page['see_also'])}")
     return "\n".join(out) + "\n"
-
-
-def write_all(directory: str) -> list[str]:
-    """Write every page into ``directory``; return their paths."""
-    return write_pages(directory, {name: name for name in PAGES}, render)
-
-
-if __name__ == "__main__":
-    for path in write_all(sys.argv[1] if len(sys.argv) > 1 else "man"):
-        print(path)

@@ -1,17 +1,8 @@
-"""Man pages of fxcancel and fx (its job, resource, uri, instance and completion commands).
-
-``python -m fluxcli.controlpages DIR`` writes fxcancel.1 and fx.1 into DIR.
-Options come from the click commands (a page never misses one); the prose is here.
-"""
+"""Man pages of fxcancel and fx (its job, resource, uri, instance and completion commands)."""
 
 from __future__ import annotations
 
-import sys
-
-from fluxcli.manpage import _esc, write_pages
-from fluxcli.viewpages import _paragraphs
-
-TH = '.TH {} 1 "" "fluxcli" "fluxcli manual"'
+from . import esc, examples, items, option_items, paragraphs, title
 
 CANCEL = {
     "summary": "cancel pending or running jobs",
@@ -195,73 +186,52 @@ def fx_command(path: str):
     return command
 
 
-def option_items(command, name: str) -> list[str]:
-    """A ``.TP`` item for each option of a click command."""
-    import click
-
-    ctx = click.Context(command, info_name=name)
-    records = (p.get_help_record(ctx) for p in command.params if isinstance(p, click.Option))
-    return [f".TP\n.B {_esc(opts)}\n{_esc(text or '')}" for opts, text in filter(None, records)]
-
-
-def _examples(examples: list[tuple[str, str]]) -> list[str]:
-    return [f".PP\n{_esc(text)}\n.PP\n.RS\n.nf\n{_esc(line)}\n.fi\n.RE" for text, line in examples]
-
-
 def render_cancel() -> str:
+    """The roff source of fxcancel's page."""
     page = CANCEL
     out = [
-        TH.format("FXCANCEL"),
-        f".SH NAME\nfxcancel \\- {_esc(page['summary'])}",
-        f".SH SYNOPSIS\n.B fxcancel\n{_esc(page['synopsis'])}",
-        f".SH DESCRIPTION\n{_paragraphs(page['description'])}",
+        title("fxcancel"),
+        f".SH NAME\nfxcancel \\- {esc(page['summary'])}",
+        f".SH SYNOPSIS\n.B fxcancel\n{esc(page['synopsis'])}",
+        f".SH DESCRIPTION\n{paragraphs(page['description'])}",
         ".SH OPTIONS",
         *option_items(fx_command("cancel"), "fxcancel"),
         ".SH EXAMPLES",
-        *_examples(page["examples"]),
-        f".SH EXIT STATUS\n{_esc(page['exit'])}",
-        f".SH SEE ALSO\n{_esc(page['see_also'])}",
+        *examples(page["examples"]),
+        f".SH EXIT STATUS\n{esc(page['exit'])}",
+        f".SH SEE ALSO\n{esc(page['see_also'])}",
     ]
     return "\n".join(out) + "\n"
 
 
 def render_fx() -> str:
+    """The roff source of fx's page (its job, resource, uri, instance, completion commands)."""
     out = [
-        TH.format("FX"),
-        f".SH NAME\nfx \\- {_esc(FX['summary'])}",
+        title("fx"),
+        f".SH NAME\nfx \\- {esc(FX['summary'])}",
         ".SH SYNOPSIS\n.B fx\nCOMMAND [ARGS...]\n.br\n.B fx\n\\-\\-version",
-        f".SH DESCRIPTION\n{_paragraphs(FX['description'])}",
+        f".SH DESCRIPTION\n{paragraphs(FX['description'])}",
         ".SH COMMANDS",
     ]
     for path, args, text in SUBCOMMANDS:
-        out.append(f".SS fx {path} {_esc(args)}".rstrip())
-        out.append(_esc(text))
+        out.append(f".SS fx {path} {esc(args)}".rstrip())
+        out.append(esc(text))
         out += option_items(fx_command(path), f"fx {path}")
     out += [
-        f".SH PURGING\n{_paragraphs(FX['purging'])}",
-        f".SH COMPLETION\n{_esc(FX['completion'])}",
-        f".PP\n.RS\n.nf\n{_esc(FX['completion_lines'])}\n.fi\n.RE",
+        f".SH PURGING\n{paragraphs(FX['purging'])}",
+        f".SH COMPLETION\n{esc(FX['completion'])}",
+        f".PP\n.RS\n.nf\n{esc(FX['completion_lines'])}\n.fi\n.RE",
         ".SH ENVIRONMENT",
     ]
-    out += [f".TP\n.B {_esc(var)}\n{_esc(text)}" for var, text in FX["environment"]]
-    out.append(f".SH EXIT STATUS\n{_esc(FX['exit'])}")
-    out.append(f".SH SEE ALSO\n{_esc(FX['see_also'])}")
+    out += items(FX["environment"])
+    out.append(f".SH EXIT STATUS\n{esc(FX['exit'])}")
+    out.append(f".SH SEE ALSO\n{esc(FX['see_also'])}")
     return "\n".join(out) + "\n"
 
 
-PAGES = {"fxcancel": render_cancel, "fx": render_fx}
+RENDERERS = {"fxcancel": render_cancel, "fx": render_fx}
 
 
 def render(name: str) -> str:
     """The roff source of one page."""
-    return PAGES[name]()
-
-
-def write_all(directory: str) -> list[str]:
-    """Write every page into ``directory``; return their paths."""
-    return write_pages(directory, {name: name for name in PAGES}, render)
-
-
-if __name__ == "__main__":
-    for path in write_all(sys.argv[1] if len(sys.argv) > 1 else "man"):
-        print(path)
+    return RENDERERS[name]()

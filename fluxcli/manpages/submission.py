@@ -1,14 +1,8 @@
-"""Man pages of the submission commands, generated from their click definitions.
-
-``python -m fluxcli.manpage DIR`` writes fxsub.1 ... fxbulksubmit.1 into DIR.
-Options come from the commands themselves (so a page never misses one); the
-prose sections are written here.
-"""
+"""Man pages of the submission commands (fxsub ... fxbulksubmit): their prose."""
 
 from __future__ import annotations
 
-import os
-import sys
+from . import esc, examples, items, title
 
 COMMANDS = {
     "submit": "fxsub",
@@ -77,85 +71,49 @@ EXIT_STATUS = {
 }
 
 
-def _esc(text: str) -> str:
-    text = text.replace("\\", "\\e").replace("-", "\\-")
-    return "\n".join(
-        ("\\&" + line) if line.startswith((".", "'")) else line for line in text.split("\n")
-    )
+PROGS = {name: prog for prog, name in COMMANDS.items()}
 
 
-def render(prog: str) -> str:
-    """The roff source of one command's page."""
+def render(name: str) -> str:
+    """The roff source of one command's page (``fxsub`` ...)."""
     import click
 
     from fluxcli.commands.cli import DESCRIPTION, USAGE, build_command
 
-    name = COMMANDS[prog]
+    prog = PROGS[name]
     command = build_command(prog, name)
     out = [
-        f'.TH {name.upper()} 1 "" "fluxcli" "fluxcli manual"',
+        title(name),
         ".SH NAME",
-        f"{name} \\- {_esc(DESCRIPTION[prog].split('.')[0].lower())}",
+        f"{name} \\- {esc(DESCRIPTION[prog].split('.')[0].lower())}",
         ".SH SYNOPSIS",
-        f".B {name}\n{_esc(USAGE[prog])}",
+        f".B {name}\n{esc(USAGE[prog])}",
         ".SH DESCRIPTION",
-        _esc(DESCRIPTION[prog]),
+        esc(DESCRIPTION[prog]),
         ".PP",
-        _esc(
+        esc(
             f"{name} accepts the options of flux {prog} with the same meaning. Options end at the "
             'first word that is not an option (or at "--"); the rest is the command and its arguments.'
         ),
         ".SH OPTIONS",
     ]
     ctx = click.Context(command, info_name=name)
-    for title, params in command.sections:
-        out.append(f".SS {_esc(title)}")
-        for param in params:
-            record = param.get_help_record(ctx)
-            if record is None:
-                continue
-            out.append(f".TP\n.B {_esc(record[0])}\n{_esc(record[1] or '')}")
+    for heading, params in command.sections:
+        out.append(f".SS {esc(heading)}")
+        records = filter(None, (param.get_help_record(ctx) for param in params))
+        out += items((opts, text or "") for opts, text in records)
     out.append(
         ".SS Help\n.TP\n.B \\-\\-help[=OPTION]\nShow this help, or the documentation of the plugin providing OPTION."
     )
     out.append(
         ".SH PLUGINS\n"
-        + _esc(
+        + esc(
             'Installed plugins add options in the group "Options provided by plugins"; --list-plugins shows them.'
         )
     )
-    out.append(".SH EXAMPLES")
-    for text, example in EXAMPLES[prog]:
-        out.append(f".PP\n{_esc(text)}\n.PP\n.RS\n.nf\n{_esc(example)}\n.fi\n.RE")
-    out.append(".SH EXIT STATUS\n" + _esc(EXIT_STATUS[prog]))
-    out.append(".SH ENVIRONMENT")
-    for var, text in ENVIRONMENT:
-        out.append(f".TP\n.B {_esc(var)}\n{_esc(text)}")
-    out.append(".SH FILES")
-    for path, text in FILES:
-        out.append(f".TP\n.I {_esc(path)}\n{_esc(text)}")
+    out += [".SH EXAMPLES", *examples(EXAMPLES[prog])]
+    out.append(".SH EXIT STATUS\n" + esc(EXIT_STATUS[prog]))
+    out += [".SH ENVIRONMENT", *items(ENVIRONMENT), ".SH FILES", *items(FILES, "I")]
     others = ", ".join(f"{c}(1)" for c in COMMANDS.values() if c != name)
-    out.append(".SH SEE ALSO\n" + _esc(others + ", flux-" + prog + "(1)"))
+    out.append(".SH SEE ALSO\n" + esc(others + ", flux-" + prog + "(1)"))
     return "\n".join(out) + "\n"
-
-
-def write_pages(directory: str, pages: dict[str, str], render_page) -> list[str]:
-    """Write ``render_page(key)`` as ``NAME.1`` for each ``key: NAME`` of ``pages``."""
-    os.makedirs(directory, exist_ok=True)
-    paths = []
-    for key, name in pages.items():
-        path = os.path.join(directory, f"{name}.1")
-        with open(path, "w") as handle:
-            handle.write(render_page(key))
-        paths.append(path)
-    return paths
-
-
-def write_all(directory: str) -> list[str]:
-    """Write every page into ``directory``; return their paths."""
-    return write_pages(directory, COMMANDS, render)
-
-
-if __name__ == "__main__":
-    for path in write_all(sys.argv[1] if len(sys.argv) > 1 else "man"):
-        print(path)

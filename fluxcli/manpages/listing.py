@@ -1,15 +1,8 @@
-"""Man pages of the listing tools (fxjobs, fx-pgrep), generated from their click commands.
-
-``python -m fluxcli.toolpages DIR`` writes fxjobs.1 and fx-pgrep.1 into DIR.
-Options come from the commands (a page never misses one); the prose is here.
-"""
+"""Man pages of the listing tools (fxjobs, fx-pgrep): their prose and the format language."""
 
 from __future__ import annotations
 
-import os
-import sys
-
-from fluxcli.manpage import _esc
+from . import esc, examples, items, option_items, paragraphs, title, tool_command
 
 FORMAT_TEXT = """\
 An output format is Python's str.format syntax over the fields below, e.g.
@@ -131,46 +124,26 @@ ENVIRONMENT = [
 ]
 
 
-def _command(name: str):
-    import importlib
-
-    module, attr = PAGES[name]["module"]
-    return getattr(importlib.import_module(module), attr)
-
-
 def render(name: str) -> str:
     """The roff source of one tool's page."""
-    import click
-
     page = PAGES[name]
-    command = _command(name)
-    from fluxcli.commands.tools import add_backend_option
-
-    add_backend_option(command)
     out = [
-        f'.TH {name.upper()} 1 "" "fluxcli" "fluxcli manual"',
+        title(name),
         ".SH NAME",
-        f"{name} \\- {_esc(page['summary'])}",
+        f"{name} \\- {esc(page['summary'])}",
         ".SH SYNOPSIS",
-        f".B {name.replace('-', ' ', 1) if name.startswith('fx-') else name}\n{_esc(page['synopsis'])}",
+        f".B {name.replace('-', ' ', 1)}\n{esc(page['synopsis'])}",
         ".SH DESCRIPTION",
-        "\n.PP\n".join(_esc(p) for p in page["description"].split("\n.PP\n")),
+        paragraphs(page["description"]),
         ".SH OPTIONS",
+        *option_items(tool_command(*page["module"]), name),
+        ".SH OUTPUT FORMAT\n" + paragraphs(FORMAT_TEXT),
+        ".SS Fields",
+        *items(FIELDS),
     ]
-    ctx = click.Context(command, info_name=name)
-    for param in command.params:
-        record = param.get_help_record(ctx)
-        if record is not None:
-            out.append(f".TP\n.B {_esc(record[0])}\n{_esc(record[1] or '')}")
-    out.append(
-        ".SH OUTPUT FORMAT\n" + "\n.PP\n".join(_esc(p) for p in FORMAT_TEXT.split("\n.PP\n"))
-    )
-    out.append(".SS Fields")
-    for fields, text in FIELDS:
-        out.append(f".TP\n.B {_esc(fields)}\n{_esc(text)}")
     out.append(
         ".SS Named formats\n"
-        + _esc(
+        + esc(
             "-o NAME picks a named format; -o help lists them and -o get-config=NAME prints "
             "one as a configuration table. fxjobs has default, cute, long, deps, endreason "
             "and accounting; fx pgrep has default (the bare ids), full, long and deps."
@@ -178,43 +151,22 @@ def render(name: str) -> str:
     )
     out.append(
         ".SH CONFIGURATION\n"
-        + _esc(
+        + esc(
             "Formats of your own go in fluxcli/fxjobs.toml (or .yaml, .json) under "
             "$XDG_CONFIG_DIRS (default /etc/xdg), then $XDG_CONFIG_HOME (default ~/.config), "
             "later files overriding earlier ones; both tools read them. Built-in names cannot "
             "be redefined. For example:"
         )
         + "\n.PP\n.RS\n.nf\n"
-        + _esc(
+        + esc(
             '[formats.mine]\ndescription = "Name and state"\nformat = "{id.f58:>12} {name} {state}"'
         )
         + "\n.fi\n.RE"
     )
-    out.append(".SH EXAMPLES")
-    for text, example in page["examples"]:
-        out.append(f".PP\n{_esc(text)}\n.PP\n.RS\n.nf\n{_esc(example)}\n.fi\n.RE")
-    out.append(".SH EXIT STATUS\n" + _esc(page["exit"]))
-    out.append(".SH ENVIRONMENT")
-    for var, text in ENVIRONMENT:
-        out.append(f".TP\n.B {_esc(var)}\n{_esc(text)}")
+    out += [".SH EXAMPLES", *examples(page["examples"])]
+    out.append(".SH EXIT STATUS\n" + esc(page["exit"]))
+    out += [".SH ENVIRONMENT", *items(ENVIRONMENT)]
     out.append(
-        ".SH SEE ALSO\n" + _esc("fxjobs(1), fx-pgrep(1), fxsub(1), flux-jobs(1), flux-pgrep(1)")
+        ".SH SEE ALSO\n" + esc("fxjobs(1), fx-pgrep(1), fxsub(1), flux-jobs(1), flux-pgrep(1)")
     )
     return "\n".join(out) + "\n"
-
-
-def _write(path: str, text: str) -> str:
-    with open(path, "w") as handle:
-        handle.write(text)
-    return path
-
-
-def write_all(directory: str) -> list[str]:
-    """Write every page into ``directory``; return their paths."""
-    os.makedirs(directory, exist_ok=True)
-    return [_write(os.path.join(directory, f"{name}.1"), render(name)) for name in PAGES]
-
-
-if __name__ == "__main__":
-    for path in write_all(sys.argv[1] if len(sys.argv) > 1 else "man"):
-        print(path)
