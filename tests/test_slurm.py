@@ -203,3 +203,19 @@ def test_result_kept_without_accounting(srun):
     assert srun("fx", "job", "status", jobid, env=noacct).returncode == 4
     listed = srun("fxjobs", "-a", "-no", "{id} {result}", env=noacct).stdout.splitlines()
     assert f"{jobid} FAILED" in listed
+
+
+def test_urgency_maps_to_nice(srun):
+    low = srun("fxsub", "--urgency=8", "true").stdout.strip()
+    held = srun("fxsub", "--urgency=hold", "true").stdout.strip()
+    assert srun("fx", "job", "urgency", held, "20").returncode == 0
+    for jobid in (low, held):
+        assert srun("fx", "job", "status", jobid).returncode == 0
+    nice = subprocess.run(
+        ["squeue", "-h", "-t", "all", "-j", f"{low},{held}", "-o", "%i %y"],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert dict(zip(nice[::2], nice[1::2], strict=True)) == {low: "800", held: "-400"}
+    shown = srun("fxjobs", "-no", "{id} {urgency}", low, held).stdout.split()
+    assert shown == [low, "8", held, "20"]
