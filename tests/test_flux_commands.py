@@ -6,6 +6,7 @@ what Flux itself reports is read back with the ``flux`` command.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -106,6 +107,9 @@ def test_fxalloc_bg_and_the_instance_uri():
     proc = fx("fxalloc", "--bg", "-N1")
     assert proc.returncode == 0, proc.stderr
     jobid = proc.stdout.strip()
+    posted = flux("uri", jobid)
+    assert fx("fx", "uri", jobid).stdout == posted
+    assert fx("fx", "uri", "--wait", jobid).stdout == posted
     uri = flux("uri", "--local", jobid).strip()
     inner = fx("fxrun", "flux", "getattr", "instance-level", env={"FLUX_URI": uri})
     assert (inner.returncode, inner.stdout) == (0, "1\n"), inner.stderr
@@ -122,3 +126,22 @@ def test_interactive_pty_is_refused_before_submitting():
         "(use fxalloc --bg, or flux alloc) on the flux backend\n"
     )
     assert flux("jobs", "-a", "-no", "{id}") == before
+
+
+def test_resources_purge_and_wait_as_flux():
+    assert fx("fx", "resource", "list").stdout == flux("resource", "list")
+    jobid = fx("fxsub", "--flags=waitable", "false").stdout.strip()
+    proc = fx("fx", "job", "wait")  # the next waitable job: this one
+    assert (proc.returncode, proc.stderr) == (1, "fx job: error: task(s) exited with exit code 1\n")
+    r_ours = json.loads(fx("fx", "job", "info", jobid, "R").stdout)
+    assert (
+        r_ours["execution"]["R_lite"]
+        == json.loads(flux("job", "info", jobid, "R"))["execution"]["R_lite"]
+    )
+    assert fx("fx", "job", "purge", "-f", jobid).stdout.startswith("purged 1 inactive jobs, ")
+    assert (
+        subprocess.run(
+            [bindings.flux_command(), "jobs", jobid], capture_output=True, env=os.environ
+        ).returncode
+        != 0
+    )

@@ -208,16 +208,36 @@ class FluxBackend(Backend):
         # job-list orders by state and time; the contract's order is newest first
         return sorted((records.record(j) for j in jobs), key=lambda r: r.id, reverse=True)
 
-    def wait(self, jobid: int) -> tuple[int, bool, str]:
+    def wait(self, jobid: int | None) -> tuple[int, bool, str]:
+        """Wait for a waitable job, or (None) the next one to end (ECHILD: none left)."""
         handle = self.flux.Flux(self.uri)  # waits take as long as the job: a channel of its own
         try:
-            result = self.flux.job.wait(handle, int(jobid))
+            if jobid is None:
+                result = self.flux.job.wait(handle)
+            else:
+                result = self.flux.job.wait(handle, int(jobid))
         except OSError as exc:
             raise _flux_error(exc) from None
-        finally:
-            del handle
-        errstr = result.errstr
-        return int(result.jobid), bool(result.success), _text(errstr)
+        return int(result.jobid), bool(result.success), _text(result.errstr)
+
+    def purge(self, ids=None, age_limit=None, num_limit=None, force=False, batch=50):
+        """Forget inactive jobs through job-manager's purge (as flux job purge)."""
+        from .admin import purge
+
+        return self._call(purge, ids, age_limit, num_limit, force, batch)
+
+    def resource_list(self) -> dict[str, list[dict]]:
+        from .admin import resource_list
+
+        return self._call(lambda h: resource_list(self.flux, h))
+
+    def resource_set(self, jobid: int) -> dict | None:
+        """The job's R (None before it was allocated)."""
+        try:
+            data = self.flux.job.job_kvs_lookup(self.handle, int(jobid), keys=["R"])
+        except OSError:
+            return None
+        return data.get("R") if data else None
 
     def describe(self) -> BackendInfo:
         from flux.resource import resource_list

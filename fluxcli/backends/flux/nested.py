@@ -18,11 +18,15 @@ def reachable_uri(memo_uri: str) -> str:
 
 
 def wait_instance(backend, jobid: int) -> str:
-    """Wait for the job's ``uri`` memo, then for the instance to finish starting (rc1)."""
+    """Wait for the job's ``uri`` memo, then for the instance to finish starting (rc1).
+
+    Returns the URI as the job posted it (``ssh://host/path``, as ``flux uri``
+    prints it); ``reachable_uri()`` gives the ``local://`` form on its host.
+    """
     for event in backend.events([jobid]):
-        uri = event.context.get("uri") if event.name == "memo" else None
-        if uri:
-            uri = reachable_uri(uri)
+        posted = event.context.get("uri") if event.name == "memo" else None
+        if posted:
+            uri = reachable_uri(posted)
             try:
                 child = backend.flux.Flux(uri)
             except OSError as exc:
@@ -33,7 +37,7 @@ def wait_instance(backend, jobid: int) -> str:
                 raise BackendError(f"{backend.format_id(jobid)}: instance startup failed") from None
             finally:
                 del child
-            return uri
+            return posted  # as the job posted it, as flux uri prints it
         if event.name == "clean":
             break
     raise BackendError(f"{backend.format_id(jobid)}: the job ended before its instance was ready")
