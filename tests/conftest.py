@@ -126,29 +126,6 @@ def submit_ok(call, *args: str) -> str:
     return out.strip()
 
 
-def beside_flux(flux: str, base, flux_script: str, our_script: str) -> tuple[str, str]:
-    """stdout of ``flux_script`` in a one-broker flux instance and of ``our_script`` with a
-    private local instance (stopped afterwards), both run by bash in ``base``."""
-    ref = subprocess.run(
-        [flux, "start", "--test-size=1", "bash", "-c", flux_script],
-        capture_output=True, text=True, timeout=300, cwd=base,
-    )  # fmt: skip
-    assert ref.returncode == 0 or ref.stdout, ref.stderr
-    env = {**os.environ, "FX_STATE_DIR": str(base / "state"), "PATH": f"{BIN}:{os.environ['PATH']}"}
-    try:
-        ours = subprocess.run(
-            ["bash", "-c", our_script],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=base,
-            env=env,
-        )
-    finally:
-        stop_instance(base / "state")
-    return ref.stdout, ours.stdout
-
-
 def stop_instance(state) -> None:
     """Stop an instance and make sure its process is gone."""
     try:
