@@ -135,3 +135,27 @@ def test_dump_is_in_the_jobspec_and_refused_at_submission(run, handle):
     line = fails(run, "fxbatch", "-n1", "--dump=d.tgz", "--wrap", "true")
     assert line.startswith("fxbatch: error: --dump: the local backend cannot archive")
     assert len(handle.backend.list_jobs(JobFilter(limit=1000))) == before  # nothing half-submitted
+
+
+def test_choice_errors_are_one_line(run):
+    """The usage, then one error line (click lists the choices on lines of their own)."""
+    proc = run("fx", "completion")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        "Usage: fx completion [OPTIONS] {bash|zsh}",
+        "fx completion: error: Missing argument '{bash|zsh}'. Choose from: bash, zsh",
+    ]
+
+
+@pytest.mark.parametrize("group, code", [("job", 1), ("resource", 2), ("instance", 2)])
+def test_a_group_without_its_command_shows_its_commands(run, group, code):
+    """As flux job (exit 1) and flux resource (exit 2): the usage and every command."""
+    proc = run("fx", group)
+    assert proc.returncode == code and proc.stdout == ""
+    assert proc.stderr.startswith(f"Usage: fx {group} [OPTIONS] COMMAND")
+    assert "Commands:" in proc.stderr and "error" not in proc.stderr
+
+
+def test_purge_num_limit_below_minus_one_is_refused_as_the_reference(run):
+    line = fails(run, "fx", "job", "purge", "--num-limit=-3")
+    assert line == "fx job: error: purge: if set, num limit must be >= 0"

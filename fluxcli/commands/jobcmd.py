@@ -23,6 +23,9 @@ def job():
     """Inspect and control jobs."""
 
 
+job.no_args_exit = 1  # flux job without a command: its usage, exit 1 (flux resource: 2)
+
+
 SUBCOMMANDS = (eventlog, wait_event, kill, killall, raise_cmd, raiseall, urgency, info, last, wait)
 for command in (*SUBCOMMANDS, purge):
     job.add_command(command)

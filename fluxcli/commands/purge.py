@@ -42,7 +42,9 @@ def purge(age_limit, num_limit, force, batch, jobids):
     """Purge inactive jobs: IDs, or the oldest beyond --age-limit/--num-limit."""
     age = _fsd(age_limit)
     num = _count(num_limit, "num-limit")
-    num = None if num is not None and num < 0 else num  # -1: no limit, as flux job purge
+    if num is not None and num < -1:
+        raise FluxcliError("purge: if set, num limit must be >= 0")
+    num = None if num == -1 else num  # -1: no limit, as flux job purge
     size = 50 if batch is None else _count(batch, "batch")
     backend = open_backend()
     try:

@@ -68,6 +68,8 @@ def add_backend_option(command) -> None:
 
 def click_run(command, argv: list[str], name: str, backends: bool = True) -> int:
     """Invoke a click command with our error format instead of click's."""
+    import re
+
     import click
 
     if backends:
@@ -77,10 +79,14 @@ def click_run(command, argv: list[str], name: str, backends: bool = True) -> int
         return int(result or 0)
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except click.exceptions.NoArgsIsHelpError as exc:  # a group without its command
+        print(exc.ctx.get_help(), file=sys.stderr)
+        return getattr(exc.ctx.command, "no_args_exit", int(ExitCode.USAGE))
     except click.UsageError as exc:
         if exc.ctx is not None:
             print(exc.ctx.get_usage(), file=sys.stderr)
-        print(f"{name}: error: {exc.format_message()}", file=sys.stderr)
+        message = re.sub(r"\s*\n\s*", " ", exc.format_message())  # click lists choices on lines
+        print(f"{name}: error: {message}", file=sys.stderr)
         return int(ExitCode.USAGE)
     except click.Abort:  # Ctrl-C: nothing is done to any job
         return INTERRUPTED
