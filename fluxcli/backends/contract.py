@@ -167,6 +167,7 @@ class JobRecord(Record):
 
     @property
     def active(self) -> bool:
+        """Whether the job has not reached INACTIVE yet."""
         return self.state in ACTIVE_STATES
 
     @classmethod

@@ -121,6 +121,7 @@ class Subscription:
         self.ids.discard(jobid)
 
     def close(self) -> None:
+        """Stop this subscriber's snapshots."""
         self.poller.unsubscribe(self)
 
 
@@ -152,6 +153,7 @@ class Poller:
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
+        """Forget ``subscription``; a subscription unknown here is ignored."""
         with self.lock:
             if subscription in self.subscribers:
                 self.subscribers.remove(subscription)

@@ -66,6 +66,7 @@ def resource_lines(by_state: dict[str, list[dict]], states: list[str]) -> list[R
 
 
 def parse_states(text: str) -> list[str]:
+    """``-s STATE,...`` as a list, or the reference's error for an unknown state."""
     states = text.split(",")
     for state in states:
         if state not in STATES:

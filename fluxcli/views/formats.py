@@ -132,6 +132,7 @@ class Spec:
             setattr(self, name, parts.get(name) or "")
 
     def widen(self, width: int) -> None:
+        """Make the spec ``width`` wide (the ``+:`` prefix), its precision too for strings."""
         self.width = str(width)
         if self.type in ("", "s") and self.precision and int(self.precision) < width:
             self.precision = str(width)

@@ -42,6 +42,7 @@ class JobCounts:
 
     @property
     def total(self) -> int:
+        """How many jobs are counted."""
         return len(self.state)
 
     def count(self, state: str) -> int:
