@@ -13,9 +13,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
-import resource
 import sqlite3
-import sys
 import time
 import traceback
 
@@ -25,15 +23,13 @@ from ...iodata import decode_data
 from ..peercred import peer_uid
 from ..protocol import MAX_MESSAGE, BadRequest, decode_request, encode
 from . import checks
+from .connlimit import fit_fd_limit, max_connections
 from .errors import RequestError
 from .job import VALID_FLAGS
 from .manager import JobManager
 from .resources import resource_set
 from .subscriptions import HIGH_WATER, LOW_WATER, EventReader, Subscription
 
-DEFAULT_MAX_CONNECTIONS = 1024
-FD_RESERVE = 256  # descriptors kept for jobs, the database and the listener
-MIN_CONNECTIONS = 16  # whatever the descriptor limit (a client may hold two at once)
 LISTEN_BACKLOG = 1024  # connections waiting to be accepted (bursts of clients)
 MAX_PENDING = checks.MAX_WATCH_IDS  # open (job, log) streams and waits per connection
 
@@ -366,39 +362,6 @@ def _wait_error(record: dict) -> str:
     )
 
 
-def max_connections() -> int:
-    """$FX_MAX_CONNECTIONS, else :data:`DEFAULT_MAX_CONNECTIONS`."""
-    value = os.environ.get("FX_MAX_CONNECTIONS", "")
-    try:
-        return max(1, int(value)) if value else DEFAULT_MAX_CONNECTIONS
-    except ValueError:
-        print(f"FX_MAX_CONNECTIONS={value!r} is not a number: ignored", file=sys.stderr)
-        return DEFAULT_MAX_CONNECTIONS
-
-
-def _fit_fd_limit(wanted: int) -> int:
-    """Raise the soft descriptor limit toward ``wanted + FD_RESERVE``; the connections it allows.
-
-    Accepting past the limit would fail (EMFILE) without a word to the client;
-    refusing at the cap tells it why.
-    """
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    need = wanted + FD_RESERVE
-    if soft != resource.RLIM_INFINITY and soft < need:
-        target = need if hard == resource.RLIM_INFINITY else min(hard, need)
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-            soft = target
-        except (ValueError, OSError):
-            pass
-    if soft == resource.RLIM_INFINITY or soft >= need:
-        return wanted
-    # a small limit keeps half for jobs and the database; a few connections always
-    allowed = max(MIN_CONNECTIONS, soft - min(FD_RESERVE, soft // 2))
-    print(f"descriptor limit {soft}: accepting at most {allowed} connections", file=sys.stderr)
-    return allowed
-
-
 class Server:
     """Accepts connections from the instance owner only, up to a number of them."""
 
@@ -425,7 +388,7 @@ class Server:
         return self._reader
 
     async def start(self) -> None:
-        self.max_connections = _fit_fd_limit(self.max_connections)
+        self.max_connections = fit_fd_limit(self.max_connections)
         if os.path.exists(self.path):
             os.unlink(self.path)
         old = os.umask(0o077)
