@@ -1,4 +1,4 @@
-"""What job listings add to a stored job, and flux-core job-list's order, in SQL.
+"""What job listings add to a stored job, which jobs they select, and job-list's order, in SQL.
 
 A listed job carries, beside its row, values taken from its jobspec and main
 eventlog (``LISTED``: SQL expressions over the ``jobs`` row): its working
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+
+from fluxcli.jobspec.status import STATES
 
 LISTED = {
     "cwd": "json_extract(jobspec, '$.attributes.system.cwd')",
@@ -56,6 +58,40 @@ def _alloc_ranks(alloc: str | None) -> str:
     from fluxcli.jobspec.idset import encode_idset
 
     return encode_idset(int(rank) for rank in json.loads(alloc).get("cores", {}))
+
+
+def filter_clauses(
+    ids, states, results, userid, name, queue, since
+) -> tuple[list[str], list, list[str] | None]:
+    """SQL conditions on the ``jobs`` table for a ``contract.JobFilter``'s fields: the
+    clauses, their arguments, and the states still to select (None: every state)."""
+    clauses: list[str] = []
+    args: list = []
+
+    def among(column: str, values: list) -> str:
+        args.extend(values)
+        return f"{column} IN ({','.join('?' * len(values))})"
+
+    if ids is not None:
+        clauses.append(among("id", ids))
+    if states and set(states) >= set(STATES) and not results:
+        states = None  # every state: no clause, the newest come straight off the id order
+    if states and results:
+        clauses.append(f"({among('state', states)} OR {among('result', results)})")
+    elif states:
+        clauses.append(among("state", states))
+    elif results:
+        clauses.append(among("result", results))
+    for column, value in (("userid", userid), ("name", name)):
+        if value is not None and value != -1:
+            clauses.append(f"{column}=?")
+            args.append(value)
+    if queue is not None:
+        clauses.append("0")  # the local instance has no queues
+    if since is not None:
+        clauses.append("(state != 'INACTIVE' OR t_inactive > ?)")
+        args.append(since)
+    return clauses, args, states
 
 
 def job_list_order(

@@ -17,7 +17,7 @@ from typing import Any
 
 from fluxcli.jobspec.status import ACTIVE_STATES, STATES
 
-from .listed import LISTED, job_list_order, listed_record
+from .listed import LISTED, filter_clauses, job_list_order, listed_record
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -281,32 +281,7 @@ class Store:
         """Jobs selected as ``contract.JobFilter`` describes, newest first, or with ``order``
         "job-list" in flux-core's order (one indexed query per group of states)."""
         self._write_pending()
-        clauses: list[str] = []
-        args: list = []
-
-        def among(column: str, values: list) -> str:
-            args.extend(values)
-            return f"{column} IN ({','.join('?' * len(values))})"
-
-        if ids is not None:
-            clauses.append(among("id", ids))
-        if states and set(states) >= set(STATES) and not results:
-            states = None  # every state: no clause, the newest come straight off the id order
-        if states and results:
-            clauses.append(f"({among('state', states)} OR {among('result', results)})")
-        elif states:
-            clauses.append(among("state", states))
-        elif results:
-            clauses.append(among("result", results))
-        for column, value in (("userid", userid), ("name", name)):
-            if value is not None and value != -1:
-                clauses.append(f"{column}=?")
-                args.append(value)
-        if queue is not None:
-            clauses.append("0")  # the local instance has no queues
-        if since is not None:
-            clauses.append("(state != 'INACTIVE' OR t_inactive > ?)")
-            args.append(since)
+        clauses, args, states = filter_clauses(ids, states, results, userid, name, queue, since)
         if order == "job-list":
             return job_list_order(
                 self.db, SELECT_LISTED, clauses, args, states, results, limit, _listed
