@@ -164,10 +164,6 @@ class JobManager:
         """Re-adopt jobs left active by a previous instance process."""
         recover(self)
 
-    def remove_dependency(self, jobid: int, desc: str) -> None:
-        """A dependency of an active job is satisfied."""
-        self.dependencies.remove(jobid, desc)
-
     def remove_watcher(self, jobid: int, log: str, callback: Callable) -> None:
         """Stop calling ``callback`` (no error if it was not registered)."""
         watchers = self.watchers.get((jobid, log))
