@@ -166,7 +166,9 @@ def pkill(wait, expressions, **selected):
             code = 1
     if wait and canceled:
         _wait_inactive(backend, canceled)
-    terminal.info(f"Canceled {len(canceled)} job{'s' if len(canceled) != 1 else ''}")
+    from .control import plural
+
+    terminal.info(f"Canceled {plural(len(canceled), 'job')}")
     return code
 
 
