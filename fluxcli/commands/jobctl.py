@@ -1,4 +1,4 @@
-"""``fx job kill``, ``fx job raise`` and ``fx job urgency``: act on jobs by id, as ``flux job`` does.
+"""``fx job kill``, ``raise``, ``urgency`` (by id) and ``killall``, ``raiseall`` (in bulk), as ``flux job``.
 
 Errors are ``flux job``'s words: one line per job that failed (``kill ƒ123:
 unknown job id``), exit 1 if any did; a missing argument prints the
