@@ -159,3 +159,9 @@ def test_a_group_without_its_command_shows_its_commands(run, group, code):
 def test_purge_num_limit_below_minus_one_is_refused_as_the_reference(run):
     line = fails(run, "fx", "job", "purge", "--num-limit=-3")
     assert line == "fx job: error: purge: if set, num limit must be >= 0"
+
+
+def test_attach_refuses_stdin_ranks_that_are_not_an_idset(run):
+    """As flux job attach: checked before the job is looked at."""
+    line = fails(run, "fx", "job", "attach", "-i", "x", "f1")
+    assert line == "fx job: error: Invalid value 'x' for --stdin-ranks: Invalid argument"

@@ -143,6 +143,17 @@ def attach(label_io, unbuffered, stdin_ranks, read_only, verbose, wait_event, **
 
     if stdin_ranks is not None and read_only:
         raise FluxcliError("Do not use --stdin-ranks with --read-only")
+    if stdin_ranks == "all":
+        stdin_ranks = None
+    elif stdin_ranks is not None:
+        from fluxcli.jobspec.idset import parse_idset
+
+        try:
+            parse_idset(stdin_ranks)
+        except ValueError:  # flux job attach's words
+            raise FluxcliError(
+                f"Invalid value '{stdin_ranks}' for --stdin-ranks: Invalid argument"
+            ) from None
     backend = open_backend()
     text = show.pop("jobid")
     jobid = known_job(backend, text, "Failed to attach to {}: No such job")
