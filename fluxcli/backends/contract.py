@@ -136,11 +136,15 @@ class JobEvent(Record):
 class OutputChunk(Record):
     """Bytes a task wrote (``data``), or the end of one of its streams (``eof``).
 
-    ``stream`` is "stdout" or "stderr"; ``rank`` the task rank as text.
+    ``stream`` is "stdout" or "stderr"; ``rank`` the task rank as text. A message of the
+    job shell itself (an RFC 24 ``log`` event, e.g. a task that could not start) has
+    ``shell_log`` set to that event's context (``rank``, ``level``, ``message``, perhaps
+    ``component``), its text in ``data``, on "stderr".
     """
 
-    __slots__ = ("jobid", "rank", "stream", "data", "eof")
+    __slots__ = ("jobid", "rank", "stream", "data", "eof", "shell_log")
     FIELDS = {"jobid": _REQUIRED, "rank": _REQUIRED, "stream": _REQUIRED, "data": b"", "eof": False}
+    FIELDS.update(shell_log=None)
 
 
 class JobRecord(Record):

@@ -22,13 +22,19 @@ def decode_data(context: dict) -> bytes:
 
 
 def output_chunks(events):
-    """The ``data`` events of output eventlogs (RFC 24) as OutputChunks, bytes exact."""
+    """The ``data`` and ``log`` events of output eventlogs (RFC 24) as OutputChunks, bytes exact."""
     from .contract import OutputChunk
 
     for event in events:
+        context = event.context
+        if event.name == "log":
+            message = str(context.get("message", "")).encode()
+            yield OutputChunk(
+                event.jobid, str(context.get("rank", "0")), "stderr", message, False, context
+            )
+            continue
         if event.name != "data":
             continue
-        context = event.context
         yield OutputChunk(
             event.jobid,
             str(context.get("rank", "0")),

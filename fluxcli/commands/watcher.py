@@ -78,10 +78,12 @@ class Watch:
         if self.board:
             from fluxcli.views.board import WatchBoard
 
-            self.display = WatchBoard(self.terminal, timeline, label_io=options.label_io)
-        else:
+            self.display = WatchBoard(
+                self.terminal, timeline, label_io=options.label_io, shell_logs=True
+            )
+        else:  # the job shells' messages are shown as the reference's watcher does
             self.display = open_display(
-                self.terminal, timeline, live=live, label_io=options.label_io
+                self.terminal, timeline, live=live, label_io=options.label_io, shell_logs=True
             )
         for jobid, out, err in jobs:
             self.display.add_job(int(jobid), out, err, prefix=f"{backend.format_id(int(jobid))}: ")

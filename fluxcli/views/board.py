@@ -107,8 +107,10 @@ def size(nbytes: int) -> str:
 class WatchBoard(RichLive):
     """The live face of fxwatch (a terminal on stderr)."""
 
-    def __init__(self, terminal: Terminal, timeline: Any, label_io: bool = False, now=time.time):
-        super().__init__(terminal, timeline, label_io)
+    def __init__(
+        self, terminal: Terminal, timeline: Any, label_io=False, now=time.time, shell_logs=False
+    ):
+        super().__init__(terminal, timeline, label_io, shell_logs)
         self.now = now
         self.jobs: dict[int, WatchedJob] = {}
         self.running: dict[int, None] = {}  # insertion order: longest running first

@@ -57,10 +57,13 @@ class Timeline:
 class Display:
     """Lines: every event line and job output written as it comes (the non-tty face)."""
 
-    def __init__(self, terminal: Terminal, timeline: Timeline, label_io: bool = False):
+    def __init__(
+        self, terminal: Terminal, timeline: Timeline, label_io: bool = False, shell_logs=False
+    ):
         self.terminal = terminal
         self.timeline = timeline
         self.label_io = label_io
+        self.shell_logs = shell_logs  # the job shells' own messages too (as a watcher shows)
         self.streams: dict[int, tuple[IO, IO]] = {}
         self.copiers: dict[int, OutputCopier] = {}
 
@@ -74,7 +77,8 @@ class Display:
         self.copiers[jobid] = self._copier(out, err, prefix)
 
     def _copier(self, out: IO, err: IO, prefix: str) -> OutputCopier:
-        return OutputCopier(out, err, label=self.label_io, prefix=prefix if self.label_io else "")
+        head = prefix if self.label_io else ""
+        return OutputCopier(out, err, self.label_io, head, shell_logs=self.shell_logs)
 
     def event(self, event: JobEvent) -> None:
         """Show what ``event`` says (event lines, exceptions, status, counts)."""
@@ -123,8 +127,8 @@ class Null(Display):
 class RichLive(Display):
     """On a terminal: a live status line or progress bar under the lines printed above it."""
 
-    def __init__(self, terminal: Terminal, timeline: Timeline, label_io: bool = False):
-        super().__init__(terminal, timeline, label_io)
+    def __init__(self, terminal: Terminal, timeline: Timeline, label_io=False, shell_logs=False):
+        super().__init__(terminal, timeline, label_io, shell_logs)
         self.live: Any = None
         self.output_seen = False  # output means the job started: no status line any more
         self.drawn = 0.0  # when the bar was last drawn
@@ -170,7 +174,7 @@ class RichLive(Display):
             return super()._copier(out, err, prefix)
         # with a bar: whole lines printed above it (cursor escapes removed, as Flux does)
         label, head = self.label_io, prefix if self.label_io else ""
-        return OutputCopier(out, err, label=label, prefix=head, sink=self._sink)
+        return OutputCopier(out, err, label, head, self._sink, self.shell_logs)
 
     def _sink(self, stream: str, data: bytes) -> None:
         from rich.text import Text

@@ -150,6 +150,6 @@ class _MachineMask:
 
 def load_scenarios() -> dict[str, Scenario]:
     """Every scenario by name."""
-    from . import control, jobs
+    from . import control, jobs, watch
 
-    return {module.SCENARIO.name: module.SCENARIO for module in (jobs, control)}
+    return {module.SCENARIO.name: module.SCENARIO for module in (jobs, control, watch)}

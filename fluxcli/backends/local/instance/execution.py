@@ -295,11 +295,15 @@ class Execution:
         elif ev == "error":
             task = next(t for t in self.tasks if t.rank == report["rank"])
             command = self.job.jobspec["tasks"][0]["command"]
-            self.failure = (
-                task.rank,
+            message = (
                 f"task {task.rank} (host {task.node['hostname']}): start failed: "
-                f"{command[0]}: {report['message']}",
+                f"{command[0]}: {report['message']}"
             )
+            self.failure = (task.rank, message)
+            # the shell's own fatal message, in the output eventlog as Flux's shell logs it
+            shell_rank = task.node.get("rank", 0)
+            log = {"rank": shell_rank, "level": 0, "message": message}
+            self.manager.post(self.job, "log", log, log="output")
         elif ev == "failed":  # the shell could not start, or broke down
             self.failure = (None, f"job shell failed: {report.get('message')}")
             self._shell_end()
