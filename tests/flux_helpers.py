@@ -72,12 +72,25 @@ class FluxInstance:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def not_on_flux(namespace: dict, reasons: dict[str, str]) -> None:
-    """Replace the imported tests named in ``reasons`` by skipped ones saying why.
+def rerun_on_flux(namespace: dict, reasons: dict[str, str]) -> None:
+    """Make a module that imported another's tests run them inside a real Flux instance.
 
-    (Marking the imported functions would skip them in their own module too.)
+    Adds the module's fixtures (every test inside the instance, with FLUX_URI set;
+    ``handle`` on it) and replaces the imported tests named in ``reasons`` by
+    skipped ones saying why (marking the imported functions would skip them in
+    their own module too).
     """
     import pytest
+
+    @pytest.fixture(scope="module", autouse=True)
+    def _inside_flux(on_flux):
+        yield
+
+    @pytest.fixture(scope="module")
+    def handle(flux_handle):
+        return flux_handle
+
+    namespace.update(_inside_flux=_inside_flux, handle=handle)
 
     for name, reason in reasons.items():
         assert name in namespace, name

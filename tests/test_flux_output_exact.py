@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from flux_helpers import not_on_flux
+from flux_helpers import rerun_on_flux
 from test_output_exact import *  # noqa: F403
 
-not_on_flux(
+rerun_on_flux(
     globals(),
     {
         "test_binary_output_round_trips_everywhere": ("reads the local instance's store"),
@@ -16,13 +15,3 @@ not_on_flux(
         ),
     },
 )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _inside_flux(on_flux):
-    yield
-
-
-@pytest.fixture(scope="module")
-def handle(flux_handle):
-    return flux_handle

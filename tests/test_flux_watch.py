@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from flux_helpers import not_on_flux
+from flux_helpers import rerun_on_flux
 from test_watch import *  # noqa: F403
 
-not_on_flux(
+rerun_on_flux(
     globals(),
     {
         "test_live_usage_of_a_running_local_job": (
@@ -17,13 +16,3 @@ not_on_flux(
         ),
     },
 )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _inside_flux(on_flux):
-    yield
-
-
-@pytest.fixture(scope="module")
-def handle(flux_handle):
-    return flux_handle
