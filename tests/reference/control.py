@@ -166,6 +166,9 @@ MASKS = [
     (r"\bpid=\d+", "pid=N", 0),
     (r"^.*broker\.err.*\n", "", re.M),  # the reference broker's own log lines
     (r'"rlimit": \{[^}]*\}', '"rlimit": LIMITS', 0),  # the submitting machine's limits
+    # the machine's core count (both sides offer all of its cores)
+    (r"^( +\w+ +\d+) +\d+( +\d+ HOST)$", r"\1 CORES\2", re.M),
+    (r"^(\d+ Nodes?), \d+ Cores", r"\1, N Cores", re.M),
 ]
 
 
