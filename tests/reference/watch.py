@@ -88,7 +88,11 @@ MASKS = [
 UNORDERED = [
     "$WATCH $nf",
     "$WATCH $noexec",
+    "$WATCH -v $ok",
     "$WATCH $two",
+    "$WATCH $ok $five",
+    "$WATCH -l $ok $five",
+    "$WATCH --progress $ok $five",
     "$WATCH -l $two",
     "$WATCH -v $ok $five $killed",
     "$WATCH -v -l $five $to",
