@@ -12,7 +12,7 @@ rerun_on_flux(
             "fills the local instance's cores to keep a job pending"
         ),
         "test_fxalloc_interactive_shell_on_a_terminal": (
-            "attaching to an interactive pty is refused on Flux"
+            "on Flux, flux job attach carries the pty and says its own words; tests/test_flux_commands.py runs fxalloc on a terminal there"
         ),
     },
 )

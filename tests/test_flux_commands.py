@@ -12,6 +12,7 @@ import subprocess
 
 import pytest
 from conftest import fx
+from tmuxterm import tmux_sessions
 
 from fluxcli.backends.flux import bindings
 
@@ -117,15 +118,31 @@ def test_fxalloc_bg_and_the_instance_uri():
     assert fx("fx", "job", "wait-event", jobid, "clean").returncode == 0
 
 
-def test_interactive_pty_is_refused_before_submitting():
-    before = flux("jobs", "-a", "-no", "{id}")
-    proc = fx("fxrun", "-o", "pty.interactive", "true")
-    assert proc.returncode == 1
-    assert proc.stderr == (
-        "fxrun: error: pty.interactive: interactive terminals cannot be attached "
-        "(use fxalloc --bg, or flux alloc) on the flux backend\n"
-    )
-    assert flux("jobs", "-a", "-no", "{id}") == before
+@pytest.fixture
+def tmux():
+    yield from tmux_sessions()
+
+
+def test_fxalloc_interactive_shell_through_flux_job_attach(tmux):
+    """The nested instance's shell on a terminal: flux-core's own attach carries the pty."""
+    term = tmux("fxalloc -n1")
+    try:
+        term.wait_for(r"[#$>] *$", timeout=60)
+    except AssertionError:
+        raise AssertionError(term.screen()) from None
+    term.keys("echo inside-$FLUX_URI", "Enter")
+    term.wait_for(r"^inside-local://")
+    term.keys("exit 3", "Enter")
+    screen = term.wait_for(r"^EXIT=\d+$", timeout=60).string
+    # as flux alloc ends: the instance's exit is a detach for flux job attach
+    assert "[detached: session exiting]\nEXIT=1" in screen
+
+
+def test_fxrun_pty_interactive_without_a_terminal():
+    """As flux run does it: the output through the pty, the end a detach (exit 1)."""
+    proc = fx("fxrun", "-o", "pty.interactive", "sh", "-c", "echo on-a-pty; exit 4")
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.startswith("on-a-pty\n") and "[detached: session exiting]" in proc.stdout
 
 
 def test_resources_purge_and_wait_as_flux():

@@ -23,8 +23,5 @@ rerun_on_flux(
         ),
         "test_instance_status": ("fx instance manages the local instance only"),
         "test_gpus_are_scheduled_and_exported": ("a test instance has no GPUs"),
-        "test_pty_shell_option": (
-            "attaching to an interactive pty is refused on Flux (check() names pty.interactive)"
-        ),
     },
 )

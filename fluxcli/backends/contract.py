@@ -348,6 +348,15 @@ class Backend(ABC):
     def describe(self) -> BackendInfo:
         """The backend, where it points, and its resources."""
 
+    def terminal_command(self, jobid: int) -> tuple[list[str], dict[str, str]] | None:
+        """For a job on an interactive pty that this backend's own tool attaches to:
+        the command (argv, environment additions) that gives it this terminal.
+
+        None (the default): the backend's events, output and write_stdin() carry
+        the pty, and the session attaches itself.
+        """
+        return None
+
     def instance_uri(self, jobid: int) -> str:
         """The URI of the nested instance a job runs (NESTED backends), once it answers."""
         raise Unsupported("nested instance", "jobs are not instances here", self.name)

@@ -140,6 +140,9 @@ class JobSession:
 
     def run(self) -> int:
         """Follow the job; return its exit code (1 after a detach or an error)."""
+        delegated = self.backend.terminal_command(self.jobid)
+        if delegated:
+            return run_attach_tool(*delegated)
         opts = self.options
         show_status = opts.show_status
         if show_status is None:
@@ -298,3 +301,21 @@ class RawTerminal:
         import termios
 
         termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
+
+
+def run_attach_tool(argv: list[str], env: dict[str, str]) -> int:
+    """Give the terminal to a backend's own attach tool; its exit status is the job's."""
+    import subprocess
+
+    # the attach tool alone decides what Ctrl-C means while it has the terminal
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return subprocess.run(
+            argv,
+            env={**os.environ, **env},
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        ).returncode
+    except OSError as exc:
+        raise FluxcliError(f"{argv[0]}: {describe(exc)}")
+    finally:
+        signal.signal(signal.SIGINT, previous)

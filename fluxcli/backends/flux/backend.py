@@ -78,13 +78,14 @@ class FluxBackend(Backend):
             self.uri = self.handle.attr_get("local-uri")
 
     def check(self, jobspec) -> None:
-        """Refuse a queue this instance does not have, and an interactive terminal."""
-        system = jobspec_dict(jobspec).get("attributes", {}).get("system", {})
-        pty = (system.get("shell") or {}).get("options", {}).get("pty")
-        if isinstance(pty, dict) and pty.get("interactive"):
+        """Refuse a queue this instance does not have, and a terminal nothing can attach."""
+        spec = jobspec_dict(jobspec)
+        system = spec.get("attributes", {}).get("system", {})
+        if _interactive_pty(spec) and not bindings.flux_command():
             raise Unsupported(
                 "pty.interactive",
-                "interactive terminals cannot be attached (use fxalloc --bg, or flux alloc)",
+                "interactive terminals are attached by flux job attach, and no flux command "
+                "is on PATH or FX_FLUX_PREFIX/bin (use fxalloc --bg)",
                 self.name,
             )
         queue = system.get("queue")
@@ -254,6 +255,13 @@ class FluxBackend(Backend):
         }
         return BackendInfo(self.name, self.uri, details["version"], resources, details)
 
+    def terminal_command(self, jobid: int) -> tuple[list[str], dict[str, str]] | None:
+        """flux-core's own ``flux job attach`` speaks the job shell's pty protocol."""
+        flux = bindings.flux_command()
+        if flux is None or not _interactive_pty(self.jobspec(jobid) or {}):
+            return None
+        return [flux, "job", "attach", self.format_id(jobid)], {"FLUX_URI": self.uri}
+
     def instance_uri(self, jobid: int) -> str:
         """The nested instance's URI once it answers (the job's ``uri`` memo, as flux uri reads it)."""
         from .nested import wait_instance
@@ -298,3 +306,10 @@ def _text(value) -> str:
 
 
 __all__ = ["FluxBackend", "FluxError", "UnknownJob"]
+
+
+def _interactive_pty(jobspec: dict) -> bool:
+    """The job's tasks run on a pseudo-terminal a user attaches to (``-o pty.interactive``)."""
+    system = jobspec.get("attributes", {}).get("system", {})
+    pty = (system.get("shell") or {}).get("options", {}).get("pty")
+    return isinstance(pty, dict) and bool(pty.get("interactive"))
