@@ -219,3 +219,11 @@ def test_urgency_maps_to_nice(srun):
     assert dict(zip(nice[::2], nice[1::2], strict=True)) == {low: "800", held: "-400"}
     shown = srun("fxjobs", "-no", "{id} {urgency}", low, held).stdout.split()
     assert shown == [low, "8", held, "20"]
+
+
+def test_time_limit_ends_the_job_as_timeout(srun):
+    """Slurm counts whole minutes: -t 1m ends a longer job as TIMEOUT, status as the local backend."""
+    jobid = srun("fxsub", "-t", "1m", "sleep", "600").stdout.strip()
+    status = srun("fx", "job", "status", jobid, timeout=300)
+    listed = srun("fxjobs", "-n", "-o", "{result} {returncode} {exception.type}", jobid)
+    assert (status.returncode, listed.stdout) == (142, "TIMEOUT 142 timeout\n"), status.stderr

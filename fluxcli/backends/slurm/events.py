@@ -3,7 +3,7 @@
 Exit status as the local backend reports it: the wait status of the batch
 script, which exits with srun's code (128+signal for a task a signal
 killed); a cancel is exception ``cancel`` (result CANCELED), a time limit
-exception ``timeout`` (result TIMEOUT), a lost node or memory exception
+exception ``timeout`` (result TIMEOUT, exit 142 as Flux's shell gives), a lost node or memory exception
 ``node-fail``/``oom`` (result FAILED).
 """
 
@@ -70,7 +70,11 @@ def progress(snap: dict, saved: dict) -> Progress:
         "priority": {"priority": 0 if urgency == 0 else 16},
     }
     waitstatus = snap.get("waitstatus")
-    if exception and exception[0] in ("cancel", "timeout") and started and not waitstatus:
+    if exception and exception[0] == "timeout" and started:
+        # Flux's job shell ends an expired job with SIGALRM and exits 128+14: the local
+        # backend's convention, whatever signal Slurm used
+        waitstatus = (128 + 14) << 8
+    elif exception and exception[0] == "cancel" and started and not waitstatus:
         waitstatus = 15  # Slurm ended the tasks with SIGTERM: their status, as Flux reports it
     return Progress(where, times, started, exception, waitstatus, context)
 
