@@ -183,7 +183,13 @@ def test_a_pending_job_is_watched_until_it_ends(run):
 def test_ctrl_c_stops_watching_and_leaves_the_job(run):
     jobid = submit("sh", "-c", "echo begun; sleep 30")
     watcher = subprocess.Popen(
-        [str(BIN / "fxwatch"), jobid], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [str(BIN / "fxwatch"), jobid],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Ctrl-C as on a terminal: a suite run in the background (nohup, CI) ignores
+        # SIGINT, and a program started so keeps ignoring it, as it should
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert watcher.stdout.readline() == "begun\n"
     watcher.send_signal(signal.SIGINT)
