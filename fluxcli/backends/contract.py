@@ -202,6 +202,23 @@ class JobFilter(Record):
     FIELDS.update(limit=0, order="newest")
     __slots__ = tuple(FIELDS)
 
+    def matches(self, record: JobRecord, own_uid: int) -> bool:
+        """Whether ``record`` passes every criterion but ``ids`` and ``limit`` (for
+        backends that select some jobs themselves; ``own_uid``: the caller's uid)."""
+        userid = own_uid if self.userid is None else self.userid
+        if userid != -1 and record.userid != userid:
+            return False
+        if self.states is not None or self.results is not None:
+            in_states = record.state in {s.upper() for s in self.states or ()}
+            in_results = record.result in {r.upper() for r in self.results or ()}
+            if not (in_states or in_results):
+                return False
+        if self.name is not None and record.name != self.name:
+            return False
+        if self.queue is not None and record.queue != self.queue:
+            return False
+        return self.since is None or record.active or (record.t_inactive or 0) > self.since
+
 
 class JobUsage(Record):
     """A running job's use now: ``cputime`` seconds so far, ``rss`` bytes resident."""

@@ -201,7 +201,7 @@ class FluxBackend(Backend):
         if filter.ids is not None:
             found = [self._lookup(j) for j in dict.fromkeys(filter.ids)]
             recs = [records.record(j) for j in found if j is not None]
-            recs = [r for r in recs if records.matches(r, filter, uid)]
+            recs = [r for r in recs if filter.matches(r, uid)]
             recs.sort(key=lambda r: r.id, reverse=True)  # ids grow with submit time
             return recs[: filter.limit] if filter.limit else recs
         args = records.list_args(filter, uid)

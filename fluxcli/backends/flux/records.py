@@ -67,22 +67,3 @@ def list_args(filter: JobFilter, own_uid: int) -> dict:  # noqa: A002
         "name": filter.name,
         "queue": filter.queue,
     }
-
-
-def matches(rec: JobRecord, filter: JobFilter, own_uid: int) -> bool:  # noqa: A002
-    """Whether ``rec`` passes ``filter`` (for jobs fetched by id, which job-list does not filter)."""
-    userid = own_uid if filter.userid is None else filter.userid
-    if userid != -1 and rec.userid != userid:
-        return False
-    if filter.states is not None or filter.results is not None:
-        in_states = rec.state in {s.upper() for s in filter.states or ()}
-        in_results = rec.result in {r.upper() for r in filter.results or ()}
-        if not (in_states or in_results):
-            return False
-    if filter.name is not None and rec.name != filter.name:
-        return False
-    if filter.queue is not None and rec.queue != filter.queue:
-        return False
-    if filter.since is not None and rec.state == "INACTIVE":
-        return (rec.t_inactive or 0) > filter.since
-    return True

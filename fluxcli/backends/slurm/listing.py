@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from ..contract import JobFilter, JobRecord
 from . import client
 from .events import record
@@ -35,28 +37,10 @@ def list_jobs(backend, filter: JobFilter) -> list[JobRecord]:  # noqa: A002
     if filter.ids is not None and not filter.ids:
         return []
     records = []
+    own_uid = os.getuid()
     for jobid, snap in _candidates(backend, filter).items():
         rec = record(snap, backend.saved(jobid), backend.format_id(jobid))
-        if _matches(rec, filter, backend):
+        if filter.matches(rec, own_uid):
             records.append(rec)
     records.sort(key=lambda r: r.id, reverse=True)
     return records[: filter.limit] if filter.limit else records
-
-
-def _matches(rec: JobRecord, filter: JobFilter, backend) -> bool:  # noqa: A002
-    if filter.states is not None or filter.results is not None:
-        by_state = filter.states is not None and rec.state in filter.states
-        by_result = filter.results is not None and rec.result in filter.results
-        if not (by_state or by_result):
-            return False
-    if filter.name is not None and rec.name != filter.name:
-        return False
-    if filter.queue is not None and rec.queue != filter.queue:
-        return False
-    if filter.since is not None and not rec.active and (rec.t_inactive or 0) <= filter.since:
-        return False
-    if filter.userid is None:
-        import os
-
-        return rec.userid == os.getuid()
-    return filter.userid == -1 or rec.userid == filter.userid
